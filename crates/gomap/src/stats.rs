@@ -1,0 +1,187 @@
+//! Introspection: plain data read out of a live map, for tests, the CLI and
+//! anyone diagnosing a map. Nothing here borrows the map.
+
+/// A snapshot of a map's structure and memory, from [`GoMap::stats`](crate::GoMap::stats).
+///
+/// `stats()` walks every bucket chain (O(buckets)); for the O(1) header
+/// fields use [`GoMap::header`](crate::GoMap::header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MapStats {
+    /// Number of entries (Go's `count`).
+    pub len: usize,
+    /// log2 of the number of buckets in the current array (Go's `B`).
+    pub b: u8,
+    /// Buckets in the current array: `2^b`, or 0 while no array is allocated.
+    pub buckets: usize,
+    /// Overflow buckets linked into chains, in both arrays (exact).
+    pub overflow_buckets: usize,
+    /// Go's approximate overflow counter, which triggers same-size growth.
+    pub noverflow: u16,
+    /// An evacuation is in progress (an old array exists).
+    pub growing: bool,
+    /// The growth in progress keeps the bucket count (compacts overflow chains).
+    pub same_size_grow: bool,
+    /// Buckets in the old array (0 when not growing).
+    pub old_buckets: usize,
+    /// Go's `nevacuate`: old buckets below this index are all evacuated.
+    pub evacuated: usize,
+    /// Bytes the map has allocated now: bucket arrays (with pre-allocated
+    /// overflow buckets), separately allocated overflow buckets, indirect
+    /// keys and values, and iteration bookkeeping.
+    pub heap_bytes: usize,
+    /// Longest bucket chain (head plus overflow buckets); 0 with no array.
+    pub max_chain: usize,
+    /// Address of the current bucket array (0 when absent).
+    pub buckets_addr: usize,
+    /// Address of the old bucket array (0 when absent).
+    pub old_buckets_addr: usize,
+    /// Pre-allocated overflow buckets at the tail of the current array (`2^(b-4)` for `b >= 4`).
+    pub preallocated_overflow: usize,
+    /// Pre-allocated overflow buckets not yet handed out.
+    pub free_preallocated_overflow: usize,
+    /// Entries that fit before the next doubling (same as `capacity()`).
+    pub capacity: usize,
+}
+
+/// The header fields (Go's `hmap`), read in O(1) by [`GoMap::header`](crate::GoMap::header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HeaderView {
+    /// Go's `count`.
+    pub count: usize,
+    /// Go's `flags` (bit 1: iterator, 2: old iterator, 8: same-size grow).
+    pub flags: u8,
+    /// Go's `B`.
+    pub b: u8,
+    /// Go's `noverflow`.
+    pub noverflow: u16,
+    /// Address of the current bucket array (Go's `buckets`), 0 when absent.
+    pub buckets: usize,
+    /// Address of the old bucket array (Go's `oldbuckets`), 0 when absent.
+    pub oldbuckets: usize,
+    /// Go's `nevacuate`.
+    pub nevacuate: usize,
+    /// An evacuation is in progress.
+    pub growing: bool,
+    /// The growth in progress is a same-size grow.
+    pub same_size_grow: bool,
+}
+
+/// One field of the map header as it lies in memory, from
+/// [`GoMap::header_fields`](crate::GoMap::header_fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderField {
+    /// Go's name for the field (`count`, `flags`, `B`, ...).
+    pub name: &'static str,
+    /// Byte offset from the start of the `GoMap` value.
+    pub offset: usize,
+    /// Size in bytes.
+    pub size: usize,
+}
+
+/// What a tophash byte says about its slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SlotState {
+    /// `emptyRest` (0): empty, and so is every later slot of the chain.
+    EmptyRest,
+    /// `emptyOne` (1): empty.
+    EmptyOne,
+    /// `evacuatedX` (2): the entry moved to the new bucket at the same index.
+    EvacuatedX,
+    /// `evacuatedY` (3): the entry moved to the new bucket at index + old count.
+    EvacuatedY,
+    /// `evacuatedEmpty` (4): the slot was empty when its bucket was evacuated.
+    EvacuatedEmpty,
+    /// Holds an entry whose hash has this top byte (5..=255).
+    Full(u8),
+}
+
+impl SlotState {
+    /// Decodes a tophash byte.
+    ///
+    /// ```
+    /// use gomap::SlotState;
+    /// assert_eq!(SlotState::from_tophash(0), SlotState::EmptyRest);
+    /// assert_eq!(SlotState::from_tophash(200), SlotState::Full(200));
+    /// ```
+    pub fn from_tophash(top: u8) -> SlotState {
+        match top {
+            0 => SlotState::EmptyRest,
+            1 => SlotState::EmptyOne,
+            2 => SlotState::EvacuatedX,
+            3 => SlotState::EvacuatedY,
+            4 => SlotState::EvacuatedEmpty,
+            t => SlotState::Full(t),
+        }
+    }
+
+    /// The slot holds an entry.
+    pub fn is_full(self) -> bool {
+        matches!(self, SlotState::Full(_))
+    }
+}
+
+/// One bucket as it lies in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketView {
+    /// Address of the bucket.
+    pub addr: usize,
+    /// Its eight tophash bytes.
+    pub tophash: [u8; 8],
+    /// The bucket lies inside its array's allocation (a head bucket or a
+    /// pre-allocated overflow bucket) rather than in an allocation of its own.
+    pub in_array: bool,
+}
+
+/// One bucket chain: the head bucket of the array, then its overflow buckets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainView {
+    /// Index of the head bucket in its array.
+    pub index: usize,
+    /// `buckets[0]` is the head; the rest follow the overflow pointers.
+    pub buckets: Vec<BucketView>,
+}
+
+/// A whole bucket array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArrayView {
+    /// Address of the array.
+    pub addr: usize,
+    /// log2 of its bucket count.
+    pub b: u8,
+    /// One chain per head bucket, in index order. For an old array, chains of
+    /// evacuated buckets hold only the head (its overflow buckets are freed).
+    pub chains: Vec<ChainView>,
+}
+
+/// The live structure of a map, from [`GoMap::structure`](crate::GoMap::structure):
+/// what a picture of the map needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapStructure {
+    /// The summary numbers.
+    pub stats: MapStats,
+    /// Header fields.
+    pub header: HeaderView,
+    /// The current array (`None` while no array is allocated).
+    pub current: Option<ArrayView>,
+    /// The old array while a growth is in progress.
+    pub old: Option<ArrayView>,
+}
+
+/// Where one entry lies in memory, from [`GoMap::locate`](crate::GoMap::locate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotLocation {
+    /// Address of the bucket holding the entry (a head or an overflow bucket).
+    pub bucket_addr: usize,
+    /// Index of the chain's head bucket in its array.
+    pub bucket_index: usize,
+    /// 0 for the head bucket, 1 for its first overflow bucket, ...
+    pub overflow_depth: usize,
+    /// Slot within the bucket (0..8).
+    pub slot: usize,
+    /// Address of the key slot (for an indirect key, the slot holding the pointer).
+    pub key_addr: usize,
+    /// Address of the value slot (for an indirect value, the slot holding the pointer).
+    pub value_addr: usize,
+    /// The entry is still in the old array (its bucket is not yet evacuated).
+    pub in_old: bool,
+}
