@@ -1,0 +1,8 @@
+use crate::LayoutArgs;
+use gomap_cli::{CliError, Result};
+
+pub fn run(_args: &LayoutArgs) -> Result<()> {
+    Err(CliError::msg(
+        "not wired up yet: waiting for gomap::GoMap to land",
+    ))
+}

@@ -1,0 +1,7 @@
+//! One module per subcommand.
+
+pub mod bench;
+pub mod layout;
+pub mod render;
+pub mod tour;
+pub mod trace;

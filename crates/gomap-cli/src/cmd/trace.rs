@@ -1,0 +1,8 @@
+use crate::TraceArgs;
+use gomap_cli::{CliError, Result};
+
+pub fn run(_args: &TraceArgs) -> Result<()> {
+    Err(CliError::msg(
+        "not wired up yet: waiting for gomap::GoMap to land",
+    ))
+}

@@ -1,0 +1,18 @@
+//! The machinery behind the `gomap` command, as a library so other binaries
+//! (a criterion-independent bench runner, for one) can reuse it:
+//!
+//! - [`harness`]: the per-insert latency harness and the [`harness::MapUnderTest`] trait;
+//! - [`render`]: SVG, Graphviz and Mermaid pictures of a live map's structure;
+//! - [`plot`]: latency and growth charts;
+//! - [`alloc`]: a counting global allocator;
+//! - [`types`]: the menu of key and value types.
+
+pub mod alloc;
+pub mod error;
+pub mod harness;
+pub mod output;
+pub mod plot;
+pub mod render;
+pub mod types;
+
+pub use error::{CliError, Result};
