@@ -111,31 +111,33 @@ pub fn go_tophash(hash: u64) -> u8 {
 // Drop tracking.
 // ---------------------------------------------------------------------------
 
-/// Ids given to clones of [`Dv`] values start here.
-pub const CLONE_IDS: u64 = 1 << 62;
-
-/// Counts creations and drops of [`Dv`] values, per id.
+/// Counts creations and drops of [`Dv`] values: per id (what a test asks
+/// about) and per instance (to catch a double drop even when several values
+/// share an id, as a lookup key and the stored key do).
 #[derive(Default)]
 pub struct Tracker {
-    drops: Mutex<StdMap<u64, usize>>,
+    drops_by_id: Mutex<StdMap<u64, usize>>,
+    drops_by_serial: Mutex<StdMap<u64, usize>>,
+    next_serial: AtomicU64,
     created: AtomicUsize,
     dropped: AtomicUsize,
-    next_clone_id: AtomicU64,
 }
 
 impl Tracker {
     pub fn new() -> Arc<Tracker> {
-        Arc::new(Tracker {
-            next_clone_id: AtomicU64::new(CLONE_IDS),
-            ..Tracker::default()
-        })
+        Arc::new(Tracker::default())
+    }
+
+    fn new_serial(&self) -> u64 {
+        self.created.fetch_add(1, Ordering::SeqCst);
+        self.next_serial.fetch_add(1, Ordering::SeqCst)
     }
 
     /// A new tracked value with this id.
     pub fn value(self: &Arc<Self>, id: u64) -> Dv {
-        self.created.fetch_add(1, Ordering::SeqCst);
         Dv {
             id,
+            serial: self.new_serial(),
             tracker: Arc::clone(self),
             panic_on_drop: false,
         }
@@ -148,24 +150,15 @@ impl Tracker {
         v
     }
 
-    fn record_drop(&self, id: u64) {
-        *self
-            .drops
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(id)
-            .or_insert(0) += 1;
+    fn record_drop(&self, id: u64, serial: u64) {
+        *lock(&self.drops_by_id).entry(id).or_insert(0) += 1;
+        *lock(&self.drops_by_serial).entry(serial).or_insert(0) += 1;
         self.dropped.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// How many times values with this id were dropped.
+    /// How many values with this id were dropped.
     pub fn drops_of(&self, id: u64) -> usize {
-        self.drops
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&id)
-            .copied()
-            .unwrap_or(0)
+        lock(&self.drops_by_id).get(&id).copied().unwrap_or(0)
     }
 
     pub fn created(&self) -> usize {
@@ -181,17 +174,18 @@ impl Tracker {
         self.created() - self.dropped()
     }
 
-    /// Panics if any id was dropped more than once (ids are unique per test).
+    /// Panics if any value was dropped more than once.
     pub fn assert_no_double_drop(&self) {
-        let drops = self.drops.lock().unwrap_or_else(|e| e.into_inner());
+        let drops = lock(&self.drops_by_serial);
         let twice: Vec<_> = drops.iter().filter(|&(_, &n)| n > 1).collect();
         assert!(
             twice.is_empty(),
-            "dropped more than once (id, times): {twice:?}"
+            "dropped more than once (serial, times): {twice:?}"
         );
+        assert!(self.dropped() <= self.created());
     }
 
-    /// Every created value dropped exactly once (ids unique per test).
+    /// Every created value dropped exactly once.
     pub fn assert_all_dropped_once(&self) {
         self.assert_no_double_drop();
         assert_eq!(
@@ -204,9 +198,15 @@ impl Tracker {
     }
 }
 
-/// A drop-counted value (usable as a key too: Hash/Eq by id).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A drop-counted value, usable as a key too: `Hash`/`Eq` by id, and
+/// `Borrow<u64>` so lookups can take `&id` without making a new value.
 pub struct Dv {
     pub id: u64,
+    serial: u64,
     tracker: Arc<Tracker>,
     panic_on_drop: bool,
 }
@@ -219,7 +219,7 @@ impl Dv {
 
 impl Drop for Dv {
     fn drop(&mut self) {
-        self.tracker.record_drop(self.id);
+        self.tracker.record_drop(self.id, self.serial);
         if self.panic_on_drop && !std::thread::panicking() {
             panic!("Dv {} panics in drop (on purpose)", self.id);
         }
@@ -227,11 +227,9 @@ impl Drop for Dv {
 }
 
 impl Clone for Dv {
+    /// A clone has the same id, a new instance serial, and never panics on drop.
     fn clone(&self) -> Dv {
-        // A clone is a distinct value; give it a fresh id (from CLONE_IDS
-        // up) so per-id counts stay meaningful.
-        let id = self.tracker.next_clone_id.fetch_add(1, Ordering::SeqCst);
-        self.tracker.value(id)
+        self.tracker.value(self.id)
     }
 }
 
@@ -244,7 +242,14 @@ impl Eq for Dv {}
 
 impl Hash for Dv {
     fn hash<H: Hasher>(&self, state: &mut H) {
+        // Same as u64's Hash, as Borrow<u64> requires.
         self.id.hash(state);
+    }
+}
+
+impl std::borrow::Borrow<u64> for Dv {
+    fn borrow(&self) -> &u64 {
+        &self.id
     }
 }
 
@@ -286,9 +291,9 @@ impl PanicCtl {
 
     /// A key with this id whose hash (under [`IdHash`]) is `hash`.
     pub fn key(self: &Arc<Self>, id: u64, hash: u64) -> PKey {
-        self.keys.created.fetch_add(1, Ordering::SeqCst);
         PKey {
             probe: Probe { id, hash },
+            serial: self.keys.new_serial(),
             ctl: Arc::clone(self),
         }
     }
@@ -331,6 +336,7 @@ impl Hash for Probe {
 
 pub struct PKey {
     pub probe: Probe,
+    serial: u64,
     ctl: Arc<PanicCtl>,
 }
 
@@ -373,7 +379,7 @@ impl std::borrow::Borrow<Probe> for PKey {
 
 impl Drop for PKey {
     fn drop(&mut self) {
-        self.ctl.keys.record_drop(self.probe.id);
+        self.ctl.keys.record_drop(self.probe.id, self.serial);
         let armed = self
             .ctl
             .drop_panic_id
