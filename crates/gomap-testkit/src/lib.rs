@@ -1,1 +1,69 @@
-pub fn _placeholder() {}
+//! The operation language shared by gomap's property tests and fuzz targets.
+//!
+//! One [`Op`] enum describes everything a user can do to a map: inserts and
+//! removes (one key or a whole range, so short op lists cross many growths),
+//! lookups, the entry API, `retain`, `clear`, the shrink / reserve family,
+//! every kind of iteration, Go-style cursor runs (range with mutation),
+//! `clone`, `drain` and `into_iter`. The same `Vec<Op>` comes from proptest
+//! ([`ops_strategy`]) and from a fuzzer's bytes (`arbitrary::Arbitrary`).
+//!
+//! [`Differential`] applies each op to a [`gomap::GoMap`] and to
+//! `std::collections::HashMap` (the model) and panics at the first
+//! difference: a returned value, `len`, the full contents, the iteration
+//! rules, or the structure read back through `stats()`, `header()` and
+//! `structure()` (Go's rules: capacity, bucket counts, overflow bookkeeping,
+//! `emptyRest` runs, every key in the bucket its hash names).
+//!
+//! Entry points: [`run_ops_u64`], [`run_ops_string`], and
+//! [`run_ops_adversarial`], which uses an [`AdversarialState`] hasher made
+//! to produce collisions, long overflow chains and same-size growth.
+
+mod hasher;
+mod keys;
+mod op;
+mod runner;
+
+pub use hasher::{AdversarialHasher, AdversarialState, HashMode};
+pub use keys::{TestKey, TestValue};
+pub use op::{
+    adversarial_strategy, cursor_step_strategy, op_strategy, ops_strategy, CursorStep, EntryOp,
+    Key, Op, OpWeights, Val, HOT_KEYS, KEY_SPACE, MAX_RANGE,
+};
+pub use runner::{capacity_for_b, capacity_for_hint, Differential, Limits};
+
+use gomap::DefaultHashBuilder;
+
+/// Runs `ops` on a `GoMap<u64, u64>` (default hasher) against std's `HashMap`.
+pub fn run_ops_u64(ops: &[Op]) {
+    run_ops::<u64, u64, _>(DefaultHashBuilder::default(), Limits::default(), ops);
+}
+
+/// Runs `ops` on a `GoMap<String, String>` (default hasher) against std's `HashMap`.
+pub fn run_ops_string(ops: &[Op]) {
+    run_ops::<String, String, _>(DefaultHashBuilder::default(), Limits::default(), ops);
+}
+
+/// Runs `ops` on a `GoMap<u64, u64>` whose hasher is `hasher` (built from
+/// fuzz input or a proptest value) with limits suited to colliding hashes.
+pub fn run_ops_adversarial(hasher: AdversarialState, ops: &[Op]) {
+    run_ops::<u64, u64, _>(hasher, Limits::adversarial(), ops);
+}
+
+/// Same as [`run_ops_adversarial`] with `String` keys and values.
+pub fn run_ops_adversarial_string(hasher: AdversarialState, ops: &[Op]) {
+    run_ops::<String, String, _>(hasher, Limits::adversarial(), ops);
+}
+
+/// Runs `ops` with any key / value types and hasher, then does a final full check.
+pub fn run_ops<K, V, S>(hasher: S, limits: Limits, ops: &[Op])
+where
+    K: TestKey,
+    V: TestValue,
+    S: std::hash::BuildHasher + Clone + 'static,
+{
+    let mut d = Differential::<K, V, S>::with_limits(hasher, limits);
+    for op in ops {
+        d.apply(op);
+    }
+    d.finish();
+}
