@@ -20,6 +20,7 @@ pub struct CountingAlloc;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
 static FREES: AtomicU64 = AtomicU64::new(0);
 static BYTES_ALLOCATED: AtomicU64 = AtomicU64::new(0);
+static BYTES_FREED: AtomicU64 = AtomicU64::new(0);
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
@@ -32,6 +33,7 @@ fn on_alloc(size: usize) {
 
 fn on_free(size: usize) {
     FREES.fetch_add(1, Relaxed);
+    BYTES_FREED.fetch_add(size as u64, Relaxed);
     LIVE.fetch_sub(size, Relaxed);
 }
 
@@ -84,6 +86,8 @@ pub struct AllocSnapshot {
     pub frees: u64,
     /// Bytes requested so far, in total.
     pub bytes_allocated: u64,
+    /// Bytes freed so far, in total.
+    pub bytes_freed: u64,
     /// Bytes allocated and not yet freed.
     pub live: usize,
     /// Highest `live` seen so far.
@@ -97,6 +101,7 @@ impl AllocSnapshot {
             allocs: self.allocs - earlier.allocs,
             frees: self.frees - earlier.frees,
             bytes_allocated: self.bytes_allocated - earlier.bytes_allocated,
+            bytes_freed: self.bytes_freed - earlier.bytes_freed,
             live_change: self.live as i64 - earlier.live as i64,
         }
     }
@@ -111,6 +116,8 @@ pub struct AllocDelta {
     pub frees: u64,
     /// Bytes requested in between.
     pub bytes_allocated: u64,
+    /// Bytes freed in between.
+    pub bytes_freed: u64,
     /// Change in live bytes.
     pub live_change: i64,
 }
@@ -121,6 +128,7 @@ pub fn snapshot() -> AllocSnapshot {
         allocs: ALLOCS.load(Relaxed),
         frees: FREES.load(Relaxed),
         bytes_allocated: BYTES_ALLOCATED.load(Relaxed),
+        bytes_freed: BYTES_FREED.load(Relaxed),
         live: LIVE.load(Relaxed),
         peak: PEAK.load(Relaxed),
     }

@@ -63,6 +63,10 @@ pub trait MapUnderTest<K>: Sized {
     fn visit_all(&self) -> (usize, u64);
     /// Number of entries.
     fn len(&self) -> usize;
+    /// No entries.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl<K: BenchKey> MapUnderTest<K> for HashMap<K, u64, BenchHasher> {
@@ -88,7 +92,7 @@ impl<K: BenchKey> MapUnderTest<K> for HashMap<K, u64, BenchHasher> {
     }
 }
 
-#[cfg(gomap_ready)]
+#[cfg(feature = "core")]
 impl<K: BenchKey> MapUnderTest<K> for gomap::GoMap<K, u64, BenchHasher> {
     const NAME: &'static str = "gomap";
     fn new_empty() -> Self {
@@ -118,7 +122,7 @@ pub type ContenderFn = fn(&BenchConfig, &ProgressBar) -> ContenderReport;
 /// Every contender, in report order. Add hashbrown or griddle here.
 pub fn contenders<K: BenchKey>() -> Vec<ContenderFn> {
     vec![
-        #[cfg(gomap_ready)]
+        #[cfg(feature = "core")]
         run_contender::<K, gomap::GoMap<K, u64, BenchHasher>>,
         run_contender::<K, HashMap<K, u64, BenchHasher>>,
     ]

@@ -6,6 +6,7 @@ use gomap_cli::{CliError, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[cfg(feature = "core")]
 mod cmd;
 
 #[global_allocator]
@@ -45,6 +46,9 @@ pub struct TourArgs {
     /// Directory for the pictures (created if missing)
     #[arg(long, value_name = "DIR", default_value = "gomap-out")]
     pub out: PathBuf,
+    /// Entries per map in the latency picture (smaller for quick tests)
+    #[arg(long, hide = true, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1000..=100_000_000))]
+    pub latency_n: u64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -177,12 +181,20 @@ fn main() -> ExitCode {
             }
         }
     };
+    #[cfg(feature = "core")]
     let result: Result<()> = match cli.cmd {
         Cmd::Tour(a) => cmd::tour::run(&a),
         Cmd::Layout(a) => cmd::layout::run(&a),
         Cmd::Trace(a) => cmd::trace::run(&a),
         Cmd::Render(a) => cmd::render::run(&a),
         Cmd::Bench(a) => cmd::bench::run(&a),
+    };
+    #[cfg(not(feature = "core"))]
+    let result: Result<()> = {
+        let _ = cli.cmd;
+        Err(CliError::msg(
+            "this build lacks the `core` feature: gomap::GoMap has not landed yet",
+        ))
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -94,6 +94,42 @@ pub fn addr(a: usize) -> String {
     }
 }
 
+/// Fails early, before a long run, if `path` cannot be written: its
+/// directory must exist and accept a new file.
+pub fn check_writable(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(CliError::msg(format!(
+            "cannot write {}: it is a directory",
+            path.display()
+        )));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let probe = dir.join(format!(".gomap-probe-{}", std::process::id()));
+    match fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(CliError::msg(format!(
+            "cannot write {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Writes `v` as pretty JSON plus a newline; a closed pipe stops quietly.
+pub fn write_json<T: serde::Serialize>(o: &mut impl Write, v: &T) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *o, v).map_err(|e| match e.io_error_kind() {
+        Some(std::io::ErrorKind::BrokenPipe) => CliError::BrokenPipe,
+        _ => CliError::msg(format!("cannot write JSON: {e}")),
+    })?;
+    writeln!(o)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

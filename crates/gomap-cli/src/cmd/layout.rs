@@ -1,8 +1,169 @@
-use crate::LayoutArgs;
-use gomap_cli::{CliError, Result};
+//! `gomap layout`: the bucket layout of a (key, value) pair, checked live.
 
-pub fn run(_args: &LayoutArgs) -> Result<()> {
-    Err(CliError::msg(
-        "not wired up yet: waiting for gomap::GoMap to land",
-    ))
+use crate::{LayoutArgs, LayoutFormat};
+use gomap::{BucketLayout, GoMap};
+use gomap_cli::layout::{live_check, regions, LiveCheck, Region};
+use gomap_cli::types::MenuType;
+use gomap_cli::{with_type, CliError, Result};
+use serde::Serialize;
+use std::io::Write;
+
+/// BucketLayout, serialisable.
+#[derive(Debug, Serialize)]
+pub struct LayoutJson {
+    pub bucket_size: usize,
+    pub bucket_align: usize,
+    pub tophash_offset: usize,
+    pub keys_offset: usize,
+    pub values_offset: usize,
+    pub overflow_offset: usize,
+    pub key_slot_size: usize,
+    pub value_slot_size: usize,
+    pub indirect_key: bool,
+    pub indirect_value: bool,
+    pub padding: usize,
+}
+
+impl From<BucketLayout> for LayoutJson {
+    fn from(l: BucketLayout) -> LayoutJson {
+        LayoutJson {
+            bucket_size: l.bucket_size,
+            bucket_align: l.bucket_align,
+            tophash_offset: l.tophash_offset,
+            keys_offset: l.keys_offset,
+            values_offset: l.values_offset,
+            overflow_offset: l.overflow_offset,
+            key_slot_size: l.key_slot_size,
+            value_slot_size: l.value_slot_size,
+            indirect_key: l.indirect_key,
+            indirect_value: l.indirect_value,
+            padding: l.padding,
+        }
+    }
+}
+
+/// Everything `gomap layout` reports.
+#[derive(Debug, Serialize)]
+pub struct LayoutReport {
+    pub key: &'static str,
+    pub value: &'static str,
+    pub key_size: usize,
+    pub value_size: usize,
+    pub layout: LayoutJson,
+    pub regions: Vec<Region>,
+    pub live_check: LiveCheck,
+}
+
+/// Entries the live check inserts: enough for B = 4 and some overflow buckets.
+pub const CHECK_ENTRIES: u64 = 200;
+
+pub fn report<K: MenuType, V: MenuType>() -> LayoutReport {
+    let l = GoMap::<K, V>::layout();
+    LayoutReport {
+        key: K::RUST_NAME,
+        value: V::RUST_NAME,
+        key_size: std::mem::size_of::<K>(),
+        value_size: std::mem::size_of::<V>(),
+        layout: l.into(),
+        regions: regions(&l, K::RUST_NAME, V::RUST_NAME),
+        live_check: live_check::<K, V>(CHECK_ENTRIES),
+    }
+}
+
+pub fn run(a: &LayoutArgs) -> Result<()> {
+    let r = with_type!(a.key, K => with_type!(a.value, V => report::<K, V>()));
+    let mut o = std::io::stdout().lock();
+    match a.format {
+        LayoutFormat::Json => {
+            gomap_cli::output::write_json(&mut o, &r)?;
+        }
+        LayoutFormat::Table => write_table(&mut o, &r)?,
+        LayoutFormat::Markdown => write_markdown(&mut o, &r)?,
+    }
+    o.flush()?;
+    if !r.live_check.passed {
+        return Err(CliError::msg(format!(
+            "live check FAILED: {}",
+            r.live_check.failures.join("; ")
+        )));
+    }
+    Ok(())
+}
+
+pub fn title(r: &LayoutReport) -> String {
+    format!(
+        "GoMap<{}, {}>: one bucket (Go's bmap) is {} bytes, aligned to {}",
+        r.key, r.value, r.layout.bucket_size, r.layout.bucket_align
+    )
+}
+
+pub fn check_line(r: &LayoutReport) -> String {
+    let c = &r.live_check;
+    if c.passed {
+        format!(
+            "live check passed: {} entries located with locate() in {} buckets ({} in overflow buckets): \
+             every key at bucket + {} + slot*{}, every value at bucket + {} + slot*{}, \
+             every slot's tophash full, {} head buckets at array + index*{}",
+            c.entries,
+            c.buckets,
+            c.in_overflow,
+            r.layout.keys_offset,
+            r.layout.key_slot_size,
+            r.layout.values_offset,
+            r.layout.value_slot_size,
+            c.heads_checked,
+            r.layout.bucket_size
+        )
+    } else {
+        format!("live check FAILED: {}", c.failures.join("; "))
+    }
+}
+
+pub fn write_table(o: &mut impl Write, r: &LayoutReport) -> std::io::Result<()> {
+    writeln!(o, "{}", title(r))?;
+    writeln!(
+        o,
+        "  (size_of::<{}>() = {}, size_of::<{}>() = {})",
+        r.key, r.key_size, r.value, r.value_size
+    )?;
+    writeln!(
+        o,
+        "  {:>6}  {:>5}  {:<9} contents",
+        "offset", "size", "field"
+    )?;
+    for g in &r.regions {
+        writeln!(
+            o,
+            "  {:>6}  {:>5}  {:<9} {}",
+            g.offset, g.size, g.field, g.note
+        )?;
+    }
+    writeln!(
+        o,
+        "  padding: {} bytes; slot i: key at {} + i*{}, value at {} + i*{}",
+        r.layout.padding,
+        r.layout.keys_offset,
+        r.layout.key_slot_size,
+        r.layout.values_offset,
+        r.layout.value_slot_size
+    )?;
+    writeln!(o, "{}", check_line(r))
+}
+
+fn write_markdown(o: &mut impl Write, r: &LayoutReport) -> std::io::Result<()> {
+    writeln!(o, "**{}**\n", title(r).replace('<', "\\<"))?;
+    writeln!(o, "| offset | size | field | contents |")?;
+    writeln!(o, "|-------:|-----:|-------|----------|")?;
+    for g in &r.regions {
+        writeln!(
+            o,
+            "| {} | {} | {} | {} |",
+            g.offset,
+            g.size,
+            g.field,
+            g.note.replace('|', "\\|")
+        )?;
+    }
+    writeln!(o, "\nPadding: {} bytes.\n", r.layout.padding)?;
+    writeln!(o, "{}", check_line(r))
 }

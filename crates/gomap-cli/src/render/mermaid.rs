@@ -3,9 +3,26 @@
 use super::*;
 use std::fmt::Write as _;
 
-/// Makes text safe inside a quoted Mermaid label.
+/// Makes text safe inside a quoted Mermaid label: the `<br/>` line breaks
+/// this module inserts are kept, everything else that Mermaid could read as
+/// markup becomes one of its entity codes (`#quot;`, `#lt;`, `#gt;`, `#35;`).
 fn label(s: &str) -> String {
-    s.replace('"', "'").replace('#', "no.")
+    s.split("<br/>")
+        .map(|part| {
+            let mut o = String::with_capacity(part.len());
+            for ch in part.chars() {
+                match ch {
+                    '#' => o.push_str("#35;"),
+                    '"' => o.push_str("#quot;"),
+                    '<' => o.push_str("#lt;"),
+                    '>' => o.push_str("#gt;"),
+                    c => o.push(c),
+                }
+            }
+            o
+        })
+        .collect::<Vec<_>>()
+        .join("<br/>")
 }
 
 fn bucket_label(c: &ChainView, d: usize) -> String {
@@ -64,7 +81,7 @@ pub fn render(input: &RenderInput<'_>) -> String {
             o,
             "    subgraph {id} [\"{}\"]",
             label(&format!(
-                "{title} @ {}: {} buckets",
+                "{title} at {}: {} buckets",
                 crate::output::addr(a.addr),
                 a.chains.len()
             ))
@@ -155,6 +172,8 @@ mod tests {
         assert!(out.starts_with("flowchart LR\n"));
         assert!(out.contains("cur2_0 -->|overflow| cur2_1"));
         assert!(out.contains("class old0_0 evacuated"));
+        // Type names are escaped, line breaks kept.
+        assert!(out.contains("GoMap#lt;u64, u64#gt;<br/>count = 20"));
         // Subgraphs balanced.
         assert_eq!(
             out.matches("subgraph ").count(),

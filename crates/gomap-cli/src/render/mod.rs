@@ -31,7 +31,7 @@ impl RenderInput<'_> {
         self.structure
             .current
             .as_ref()
-            .is_none_or(|a| a.chains.len() <= DETAIL_MAX_BUCKETS)
+            .map_or(true, |a| a.chains.len() <= DETAIL_MAX_BUCKETS)
     }
 
     /// `GoMap<u64, u64>`.
@@ -403,36 +403,5 @@ mod tests {
         assert!(inp.headline().contains("1 of 2 old buckets evacuated"));
         let big = sample::large(8);
         assert!(!sample::input(&big).detailed());
-    }
-}
-
-#[cfg(test)]
-mod dump {
-    #[test]
-    #[ignore]
-    fn dump_samples() {
-        let dir = std::env::var("DUMP_DIR").unwrap();
-        let s = super::sample::growing();
-        std::fs::write(
-            format!("{dir}/small.svg"),
-            super::svg::render(&super::sample::input(&s)),
-        )
-        .unwrap();
-        std::fs::write(
-            format!("{dir}/small.dot"),
-            super::dot::render(&super::sample::input(&s)),
-        )
-        .unwrap();
-        std::fs::write(
-            format!("{dir}/small.mmd"),
-            super::mermaid::render(&super::sample::input(&s)),
-        )
-        .unwrap();
-        let s = super::sample::large(10);
-        std::fs::write(
-            format!("{dir}/large.svg"),
-            super::svg::render(&super::sample::input(&s)),
-        )
-        .unwrap();
     }
 }

@@ -28,6 +28,7 @@ impl Svg {
         self.height = self.height.max(y);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn rect(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str, stroke: &str, extra: &str) {
         let _ = writeln!(
             self.body,
@@ -293,12 +294,14 @@ fn detailed_array(
     };
     svg.raw(&format!(r#"<g class="array" data-array="{kind}">"#));
     svg.text(x, y0, 14.0, "start", false, r#"font-weight="bold""#, &title);
-    let sub = if is_old {
-        "each insert or remove moves up to 2 of these into the new array; greyed: already moved"
+    let sub = if !is_old {
+        "a key goes to bucket (hash & (2^B - 1)); a row is one bucket, arrows lead to overflow buckets".to_string()
+    } else if input.structure.header.same_size_grow {
+        "each insert or remove moves up to 2 of these into the new array (same index); greyed: already moved".to_string()
     } else {
-        "a key goes to bucket (hash & (2^B - 1)); a row is one bucket, arrows lead to overflow buckets"
+        format!("each insert or remove moves up to 2 of these; old bucket i splits into new i (x) and i + {n} (y); greyed: moved")
     };
-    svg.text(x, y0 + 17.0, 11.0, "start", false, r##"fill="#444""##, sub);
+    svg.text(x, y0 + 17.0, 11.0, "start", false, r##"fill="#444""##, &sub);
     let top = y0 + 40.0;
     // Column captions over the first bucket.
     for s in 0..8 {
@@ -536,18 +539,24 @@ fn heat_array(
     let cells = n.div_ceil(group);
     let kind = if is_old { "old" } else { "current" };
     let title = format!(
-        "{} array @ {}: {n} buckets{}",
-        kind,
-        crate::output::addr(a.addr),
-        if group > 1 {
-            format!(", one square per {group} consecutive buckets (mean entries per chain)")
+        "{} array @ {}: {n} buckets",
+        if is_old {
+            "old (being evacuated)"
         } else {
-            ", one square per bucket, left to right, top to bottom".to_string()
-        }
+            "current"
+        },
+        crate::output::addr(a.addr),
     );
+    let sub = if group > 1 {
+        format!("one square = {group} consecutive buckets, coloured by mean entries per chain; left to right, top to bottom")
+    } else {
+        "one square = one bucket chain, coloured by its entries; left to right, top to bottom"
+            .to_string()
+    };
     svg.raw(&format!(r#"<g class="array" data-array="{kind}">"#));
     svg.text(x, y0, 14.0, "start", false, r#"font-weight="bold""#, &title);
-    let top = y0 + 12.0;
+    svg.text(x, y0 + 16.0, 11.0, "start", false, r##"fill="#444""##, &sub);
+    let top = y0 + 26.0;
     for c in 0..cells {
         let chains = &a.chains[c * group..((c + 1) * group).min(n)];
         let evacuated = is_old && chains.iter().all(chain_evacuated);
@@ -556,17 +565,20 @@ fn heat_array(
         let overflow = chains.iter().any(|ch| ch.buckets.len() > 1);
         let fill = if evacuated {
             "#d9d9d9".to_string()
-        } else if overflow && group > 1 {
-            // A group with any overflow chain shows orange so it stands out.
-            "#f28e2b".to_string()
         } else {
             occupancy_color(mean)
+        };
+        // A lone chain with overflow buckets gets a dark outline.
+        let stroke = if overflow && group == 1 {
+            "#7f2704"
+        } else {
+            "#ffffff"
         };
         let cx = x + (c % PER_ROW) as f64 * CELL;
         let cy = top + (c / PER_ROW) as f64 * CELL;
         let _ = write!(
             svg.body,
-            r##"<rect class="cell" x="{cx:.1}" y="{cy:.1}" width="{w:.1}" height="{w:.1}" fill="{fill}" stroke="#ffffff" stroke-width="0.5"><title>buckets {}..{}: {entries} entries</title></rect>"##,
+            r##"<rect class="cell" x="{cx:.1}" y="{cy:.1}" width="{w:.1}" height="{w:.1}" fill="{fill}" stroke="{stroke}" stroke-width="0.5"><title>buckets {}..{}: {entries} entries</title></rect>"##,
             c * group,
             ((c + 1) * group).min(n) - 1,
             w = CELL
@@ -607,8 +619,8 @@ fn heat_array(
     }
     // Histograms to the right of the grid.
     let sum = summarize(a);
-    let hx = x + grid_w.max(300.0) + 40.0;
-    let mut hy = y0;
+    let hx = x + grid_w.max(560.0) + 40.0;
+    let mut hy = y0 + 34.0;
     let chain_rows: Vec<(String, usize)> = sum
         .chain_len_hist
         .iter()

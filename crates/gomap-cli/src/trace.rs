@@ -1,0 +1,321 @@
+//! Growth events detected by polling the O(1) header after every write, in
+//! the spirit of Go's `GODEBUG=gctrace=1`.
+
+use crate::alloc::AllocSnapshot;
+use crate::plot::{GrowthMark, GrowthSample};
+use gomap::{GoMap, HeaderView};
+use serde::Serialize;
+use std::hash::BuildHasher;
+
+/// What kind of growth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GrowthKind {
+    /// B + 1: the load factor (6.5 entries a bucket) would be exceeded.
+    Doubling,
+    /// Same B, fresh array: too many overflow buckets, chains are compacted.
+    SameSize,
+}
+
+impl GrowthKind {
+    /// `doubling` / `same-size`.
+    pub fn name(self) -> &'static str {
+        match self {
+            GrowthKind::Doubling => "doubling",
+            GrowthKind::SameSize => "same-size",
+        }
+    }
+}
+
+/// The end of an evacuation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Finish {
+    /// Writes (inserts and removes) from the one that started the growth to
+    /// the one that moved the last old bucket, both included.
+    pub writes: u64,
+    /// The write that finished it (1-based over the whole run).
+    pub at_write: u64,
+    /// Entries when it finished.
+    pub len: usize,
+    /// Bytes freed during that write: the old array (with a counting allocator).
+    pub freed_bytes: u64,
+    /// Live heap bytes after the old array was freed.
+    pub heap_after: usize,
+}
+
+/// One growth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct GrowthEvent {
+    /// 1, 2, ...
+    pub event: usize,
+    /// Doubling or same-size.
+    pub kind: GrowthKind,
+    /// The write that started it (1-based over the whole run).
+    pub at_write: u64,
+    /// Entries right after that write.
+    pub len: usize,
+    /// B before.
+    pub b_old: u8,
+    /// B after.
+    pub b_new: u8,
+    /// Address of the new bucket array.
+    pub buckets: usize,
+    /// Address of the old array (the previous `buckets`).
+    pub oldbuckets: usize,
+    /// Go's `noverflow` just before the growth: overflow buckets the old array had made.
+    pub noverflow_before: u16,
+    /// Live heap bytes before the write that started it.
+    pub heap_before: usize,
+    /// Bytes allocated during that write: the new array.
+    pub new_bytes: u64,
+    /// Live heap bytes after it (the new array is allocated).
+    pub heap_after: usize,
+    /// When the evacuation finished and the old array was freed.
+    pub finished: Option<Finish>,
+}
+
+/// The first bucket array of a map made with `new()` (Go's `makemap_small`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FirstAlloc {
+    /// The write that allocated it.
+    pub at_write: u64,
+    /// B of the array.
+    pub b: u8,
+    /// Its address.
+    pub buckets: usize,
+    /// Heap bytes it added.
+    pub heap_added: isize,
+}
+
+/// Watches a map's header after every write.
+#[derive(Debug, Clone)]
+pub struct GrowthTracer {
+    prev: HeaderView,
+    prev_heap: AllocSnapshot,
+    writes: u64,
+    /// Growth events so far.
+    pub events: Vec<GrowthEvent>,
+    /// The first allocation, when the map started without buckets.
+    pub first_alloc: Option<FirstAlloc>,
+    heap: fn() -> AllocSnapshot,
+    samples: Option<Vec<GrowthSample>>,
+}
+
+/// What one write did, as seen by the tracer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// Nothing visible in the header.
+    None,
+    /// The first bucket array was allocated.
+    FirstAlloc,
+    /// A growth started (index into `events`).
+    Started(usize),
+    /// A growth finished (index into `events`).
+    Finished(usize),
+    /// A growth started and finished in the same write.
+    StartedAndFinished(usize),
+}
+
+impl GrowthTracer {
+    /// Starts watching `m`; `heap` reads the allocation counters
+    /// ([`crate::alloc::snapshot`]; all zero without a counting allocator).
+    pub fn new<K, V, S>(m: &GoMap<K, V, S>, heap: fn() -> AllocSnapshot) -> GrowthTracer
+    where
+        S: BuildHasher,
+    {
+        GrowthTracer {
+            prev: m.header(),
+            prev_heap: heap(),
+            writes: 0,
+            events: Vec::new(),
+            first_alloc: None,
+            heap,
+            samples: None,
+        }
+    }
+
+    /// Also keep a [`GrowthSample`] whenever B, the overflow count, the heap
+    /// or the growing state changes (for the growth chart).
+    pub fn with_samples(mut self) -> GrowthTracer {
+        self.samples = Some(vec![self.sample_of(&self.prev, self.prev_heap.live)]);
+        self
+    }
+
+    fn sample_of(&self, h: &HeaderView, heap: usize) -> GrowthSample {
+        GrowthSample {
+            entries: h.count as u64,
+            b: h.b,
+            buckets: if h.buckets == 0 { 0 } else { 1u64 << h.b },
+            noverflow: h.noverflow as u64,
+            heap: heap as u64,
+            growing: h.oldbuckets != 0,
+        }
+    }
+
+    /// Writes seen so far.
+    pub fn writes(&self) -> u64 {
+        self.writes
+    }
+
+    /// Call after every insert or remove on the watched map.
+    pub fn after_write<K, V, S>(&mut self, m: &GoMap<K, V, S>) -> Transition
+    where
+        S: BuildHasher,
+    {
+        let h = m.header();
+        let snap = (self.heap)();
+        let heap = snap.live;
+        let d = snap.since(&self.prev_heap);
+        self.writes += 1;
+        let p = self.prev;
+        let mut t = Transition::None;
+        if p.buckets == 0 && h.buckets != 0 && h.oldbuckets == 0 && h.b == p.b {
+            self.first_alloc = Some(FirstAlloc {
+                at_write: self.writes,
+                b: h.b,
+                buckets: h.buckets,
+                heap_added: d.live_change as isize,
+            });
+            t = Transition::FirstAlloc;
+        } else if p.oldbuckets == 0
+            && p.buckets != 0
+            && (h.oldbuckets != 0 || h.b != p.b || h.buckets != p.buckets)
+        {
+            let idx = self.events.len();
+            let mut ev = GrowthEvent {
+                event: idx + 1,
+                kind: if h.b > p.b {
+                    GrowthKind::Doubling
+                } else {
+                    GrowthKind::SameSize
+                },
+                at_write: self.writes,
+                len: h.count,
+                b_old: p.b,
+                b_new: h.b,
+                buckets: h.buckets,
+                oldbuckets: p.buckets,
+                noverflow_before: p.noverflow,
+                heap_before: self.prev_heap.live,
+                new_bytes: d.bytes_allocated,
+                heap_after: heap,
+                finished: None,
+            };
+            if h.oldbuckets == 0 {
+                ev.finished = Some(Finish {
+                    writes: 1,
+                    at_write: self.writes,
+                    len: h.count,
+                    freed_bytes: d.bytes_freed,
+                    heap_after: heap,
+                });
+                t = Transition::StartedAndFinished(idx);
+            } else {
+                t = Transition::Started(idx);
+            }
+            self.events.push(ev);
+        } else if p.oldbuckets != 0 && h.oldbuckets == 0 {
+            if let Some(ev) = self.events.last_mut() {
+                if ev.finished.is_none() {
+                    ev.finished = Some(Finish {
+                        writes: self.writes - ev.at_write + 1,
+                        at_write: self.writes,
+                        len: h.count,
+                        freed_bytes: d.bytes_freed,
+                        heap_after: heap,
+                    });
+                    t = Transition::Finished(self.events.len() - 1);
+                }
+            }
+        }
+        let s = self.sample_of(&h, heap);
+        if let Some(samples) = self.samples.as_mut() {
+            let last = samples.last().copied();
+            let changed = last.map_or(true, |l| {
+                l.b != s.b
+                    || l.noverflow != s.noverflow
+                    || l.heap != s.heap
+                    || l.growing != s.growing
+            });
+            if changed {
+                // Keep the flat stretch before a jump so the step is drawn where it happened.
+                if let Some(l) = last {
+                    if l.entries + 1 < s.entries {
+                        samples.push(GrowthSample {
+                            entries: s.entries - 1,
+                            ..l
+                        });
+                    }
+                }
+                samples.push(s);
+            }
+        }
+        self.prev = h;
+        self.prev_heap = snap;
+        t
+    }
+
+    /// The samples kept by [`with_samples`](Self::with_samples), closed with the current state.
+    pub fn samples(&self) -> Vec<GrowthSample> {
+        let mut v = self.samples.clone().unwrap_or_default();
+        let last = self.sample_of(&self.prev, self.prev_heap.live);
+        if v.last() != Some(&last) {
+            v.push(last);
+        }
+        v
+    }
+
+    /// Marks for the growth chart.
+    pub fn marks(&self) -> Vec<GrowthMark> {
+        self.events
+            .iter()
+            .map(|e| GrowthMark {
+                started_at: e.len as u64,
+                freed_at: e.finished.map(|f| f.len as u64),
+                freed_bytes: e.finished.map_or(0, |f| f.freed_bytes),
+            })
+            .collect()
+    }
+}
+
+/// One line for a growth event, gctrace style.
+pub fn event_line(e: &GrowthEvent, heap_known: bool) -> String {
+    let mut s = format!(
+        "grow {:<3} @write {:<8} {:<9} len {:<8} B {:>2} -> {:<2} buckets {} old {} noverflow {}",
+        e.event,
+        e.at_write,
+        e.kind.name(),
+        e.len,
+        e.b_old,
+        e.b_new,
+        crate::output::addr(e.buckets),
+        crate::output::addr(e.oldbuckets),
+        e.noverflow_before,
+    );
+    if heap_known {
+        s.push_str(&format!(
+            " heap {} -> {} (+{} new array)",
+            crate::output::human_bytes(e.heap_before),
+            crate::output::human_bytes(e.heap_after),
+            crate::output::human_bytes(e.new_bytes as usize)
+        ));
+    }
+    match e.finished {
+        Some(f) => {
+            s.push_str(&format!(
+                " | evacuated after {} write{} (len {}), old array freed",
+                f.writes,
+                if f.writes == 1 { "" } else { "s" },
+                f.len
+            ));
+            if heap_known {
+                s.push_str(&format!(
+                    " (-{})",
+                    crate::output::human_bytes(f.freed_bytes as usize)
+                ));
+            }
+        }
+        None => s.push_str(" | evacuation still in progress"),
+    }
+    s
+}
