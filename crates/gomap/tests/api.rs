@@ -291,7 +291,7 @@ fn iterators_agree_and_are_stable() {
     assert_eq!(vs, want);
     let it = m.clone().into_iter();
     assert_eq!(it.len(), 1000);
-    let owned = sorted(m.into_iter());
+    let owned = sorted(m);
     assert_eq!(owned.len(), 1000);
 }
 
