@@ -198,6 +198,7 @@ pub fn growth_svg(samples: &[GrowthSample], marks: &[GrowthMark], title: &str) -
             .x_desc("entries (log scale)")
             .y_desc("B")
             .x_label_formatter(&|v| format_count(*v))
+            .y_label_formatter(&|v| format!("{v:.0}"))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(perr)?;

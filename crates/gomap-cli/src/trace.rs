@@ -64,6 +64,9 @@ pub struct GrowthEvent {
     pub oldbuckets: usize,
     /// Go's `noverflow` just before the growth: overflow buckets the old array had made.
     pub noverflow_before: u16,
+    /// Overflow buckets linked into chains right after the growth started
+    /// (exact, both arrays: the old array's chains, which it still holds).
+    pub overflow_buckets: usize,
     /// Live heap bytes before the write that started it.
     pub heap_before: usize,
     /// Bytes allocated during that write: the new array.
@@ -196,6 +199,7 @@ impl GrowthTracer {
                 buckets: h.buckets,
                 oldbuckets: p.buckets,
                 noverflow_before: p.noverflow,
+                overflow_buckets: m.stats().overflow_buckets,
                 heap_before: self.prev_heap.live,
                 new_bytes: d.bytes_allocated,
                 heap_after: heap,
@@ -281,7 +285,7 @@ impl GrowthTracer {
 /// One line for a growth event, gctrace style.
 pub fn event_line(e: &GrowthEvent, heap_known: bool) -> String {
     let mut s = format!(
-        "grow {:<3} @write {:<8} {:<9} len {:<8} B {:>2} -> {:<2} buckets {} old {} noverflow {}",
+        "grow {:<3} @write {:<8} {:<9} len {:<8} B {:>2} -> {:<2} buckets {} old {} overflow {} (noverflow {})",
         e.event,
         e.at_write,
         e.kind.name(),
@@ -290,6 +294,7 @@ pub fn event_line(e: &GrowthEvent, heap_known: bool) -> String {
         e.b_new,
         crate::output::addr(e.buckets),
         crate::output::addr(e.oldbuckets),
+        e.overflow_buckets,
         e.noverflow_before,
     );
     if heap_known {

@@ -153,7 +153,7 @@ pub fn write_text(o: &mut impl Write, reports: &[ContenderReport]) -> std::io::R
     row(o, "insert loop wall time", &|r| {
         human_ns(r.insert_wall_ns as f64)
     })?;
-    row(o, "heap after inserts", &|r| {
+    row(o, "heap held (map + keys)", &|r| {
         r.heap_bytes.map_or("-".to_string(), human_bytes)
     })?;
     row(o, "lookup hit", &|r| {

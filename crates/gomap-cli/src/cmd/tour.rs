@@ -6,7 +6,7 @@ use gomap::GoMap;
 use gomap_cli::alloc::{self, snapshot};
 use gomap_cli::output::{addr, ensure_dir, human_bytes, human_ns, write_atomic};
 use gomap_cli::render::{svg, RenderInput};
-use gomap_cli::trace::{event_line, GrowthTracer};
+use gomap_cli::trace::GrowthTracer;
 use gomap_cli::{plot, Result};
 use std::collections::HashMap;
 use std::io::Write;
@@ -369,15 +369,43 @@ fn growth_section(o: &mut impl Write) -> Result<(Vec<plot::GrowthSample>, Vec<pl
     if let Some(f) = tr.first_alloc {
         writeln!(
             o,
-            "  alloc    @write {:<8} first bucket array: B = {}, buckets {}",
+            "  write {} allocated the first bucket array: B = {}, at {}",
             f.at_write,
             f.b,
             addr(f.buckets)
         )?;
     }
+    writeln!(
+        o,
+        "  {:>4}  {:<9} {:>6}  {:<8}  {:<16} {:<16} {:>8}  {:>13}",
+        "grow", "kind", "at len", "B", "new array", "old array", "overflow", "old array freed"
+    )?;
     for e in &tr.events {
-        writeln!(o, "  {}", event_line(e, heap_known))?;
+        let done = match e.finished {
+            Some(f) => format!(
+                "after {} write{}",
+                f.writes,
+                if f.writes == 1 { "" } else { "s" }
+            ),
+            None => "still growing".to_string(),
+        };
+        writeln!(
+            o,
+            "  {:>4}  {:<9} {:>6}  {:<8}  {:<16} {:<16} {:>8}  {}",
+            e.event,
+            e.kind.name(),
+            e.len,
+            format!("{} -> {}", e.b_old, e.b_new),
+            addr(e.buckets),
+            addr(e.oldbuckets),
+            e.overflow_buckets,
+            done
+        )?;
     }
+    writeln!(
+        o,
+        "  (`gomap trace --n 100000` prints the same events as gctrace-style lines, or JSON)"
+    )?;
     let st = m.stats();
     writeln!(
         o,
