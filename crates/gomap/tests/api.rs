@@ -452,6 +452,7 @@ fn cursor_range_with_mutation() {
     for i in 0..200u64 {
         m.insert(i, i);
     }
+    let b_before = m.header().b;
     let mut seen: Vec<u64> = Vec::new();
     let mut removed_ahead = HashSet::new();
     let mut inserted = HashSet::new();
@@ -512,8 +513,20 @@ fn cursor_range_with_mutation() {
         assert_eq!(m.get(&k).copied(), want, "key {k}");
     }
     for k in &inserted {
-        assert!(m.get(k).is_some());
+        // Inserted entries that were yielded got +1000, and multiples of 5
+        // among them were removed as current.
+        let yielded = counts.contains_key(k);
+        let want = match (yielded, k % 5 == 0) {
+            (true, true) => None,
+            (true, false) => Some(k + 1000),
+            (false, _) => Some(*k),
+        };
+        assert_eq!(m.get(k).copied(), want, "inserted key {k}");
     }
+    assert!(
+        m.header().b > b_before,
+        "the inserts grew the map mid-iteration"
+    );
     // A cursor over an empty map, and one that stops early.
     let mut e = M::new();
     assert!(e.cursor().next().is_none());

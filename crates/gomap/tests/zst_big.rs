@@ -236,9 +236,9 @@ fn big_arrays_are_indirect() {
     assert_eq!((l.key_slot_size, l.value_slot_size), (8, 8));
     assert_eq!(l.bucket_size, 8 + 64 + 64 + 8);
     // 128 bytes is still inline; 129 is not.
-    let l = GoMap::<[u8; 128], [u8; 129]>::layout();
-    assert!(!l.indirect_key && l.indirect_value);
-    assert_eq!((l.key_slot_size, l.value_slot_size), (128, 8));
+    let l2 = GoMap::<[u8; 128], [u8; 129]>::layout();
+    assert!(!l2.indirect_key && l2.indirect_value);
+    assert_eq!((l2.key_slot_size, l2.value_slot_size), (128, 8));
 
     let mut m = B::new();
     for id in 0..2000u64 {
