@@ -2,7 +2,7 @@
 
 use crate::error::{CliError, Result};
 use crate::harness::{columns, ContenderReport};
-use crate::output::{human_bytes, human_ns};
+use crate::output::human_ns;
 use plotters::prelude::*;
 
 fn perr<E: std::fmt::Debug>(e: E) -> CliError {
@@ -71,11 +71,16 @@ pub fn latency_svg(reports: &[ContenderReport], cols: usize) -> Result<String> {
             .map_err(perr)?;
         for (i, (r, s)) in reports.iter().zip(&series).enumerate() {
             let color = PALETTE[i % PALETTE.len()];
+            // The slowest insert of each column as a dot: a line through
+            // them would fill the chart wherever the OS preempts the process.
             chart
-                .draw_series(LineSeries::new(
-                    s.iter().map(|c| (c.start as f64, (c.max as f64).max(ymin))),
-                    color.mix(0.55).stroke_width(1),
-                ))
+                .draw_series(s.iter().map(|c| {
+                    Circle::new(
+                        (c.start as f64, (c.max as f64).max(ymin)),
+                        2,
+                        color.mix(0.6).filled(),
+                    )
+                }))
                 .map_err(perr)?
                 .label(format!(
                     "{}: slowest insert per column (overall max {} at insert {})",
@@ -83,9 +88,7 @@ pub fn latency_svg(reports: &[ContenderReport], cols: usize) -> Result<String> {
                     human_ns(r.insert.max_ns as f64),
                     r.insert.max_at
                 ))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], color.mix(0.55).stroke_width(2))
-                });
+                .legend(move |(x, y)| Circle::new((x + 12, y), 3, color.mix(0.6).filled()));
             chart
                 .draw_series(LineSeries::new(
                     s.iter()
@@ -254,7 +257,7 @@ pub fn growth_svg(samples: &[GrowthSample], marks: &[GrowthMark], title: &str) -
         // Panel 3: heap bytes.
         let mut c = ChartBuilder::on(&panels[2])
             .caption(
-                "heap bytes held (log scale): jumps up when a growth allocates the new array, down when the old one is freed (red)",
+                "heap bytes the map holds (log scale): up when a growth allocates the new array, down when the old one is freed",
                 ("sans-serif", 15),
             )
             .margin(10)
@@ -266,7 +269,7 @@ pub fn growth_svg(samples: &[GrowthSample], marks: &[GrowthMark], title: &str) -
             .x_desc("entries (log scale)")
             .y_desc("heap")
             .x_label_formatter(&|v| format_count(*v))
-            .y_label_formatter(&|v| human_bytes(*v as usize))
+            .y_label_formatter(&|v| si_bytes(*v))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(perr)?;
@@ -330,6 +333,19 @@ fn step(samples: &[GrowthSample], y: impl Fn(&GrowthSample) -> f64) -> Vec<(f64,
         pts.push((x, v));
     }
     pts
+}
+
+/// Bytes in decimal units, for log-scale axes whose ticks are powers of ten: "10 kB".
+pub fn si_bytes(v: f64) -> String {
+    if v >= 1e9 {
+        format!("{} GB", trim(v / 1e9))
+    } else if v >= 1e6 {
+        format!("{} MB", trim(v / 1e6))
+    } else if v >= 1e3 {
+        format!("{} kB", trim(v / 1e3))
+    } else {
+        format!("{} B", trim(v))
+    }
 }
 
 /// 1234567 -> "1.2M", 2000 -> "2k".

@@ -101,6 +101,7 @@ pub struct GrowthTracer {
     /// The first allocation, when the map started without buckets.
     pub first_alloc: Option<FirstAlloc>,
     heap: fn() -> AllocSnapshot,
+    base_live: usize,
     samples: Option<Vec<GrowthSample>>,
 }
 
@@ -133,14 +134,33 @@ impl GrowthTracer {
             events: Vec::new(),
             first_alloc: None,
             heap,
+            base_live: 0,
             samples: None,
         }
+    }
+
+    /// Reports live heap bytes relative to `base_live` (read before the map
+    /// was made), so the numbers are the map's own rather than the process's.
+    pub fn with_base(mut self, base_live: usize) -> GrowthTracer {
+        self.base_live = base_live;
+        self
+    }
+
+    /// Live bytes that are the map's: the process's live bytes, less what
+    /// was live before the map was made and what this tracer holds itself.
+    fn live(&self, snap: &AllocSnapshot) -> usize {
+        let own = self.events.capacity() * std::mem::size_of::<GrowthEvent>()
+            + self
+                .samples
+                .as_ref()
+                .map_or(0, |v| v.capacity() * std::mem::size_of::<GrowthSample>());
+        snap.live.saturating_sub(self.base_live + own)
     }
 
     /// Also keep a [`GrowthSample`] whenever B, the overflow count, the heap
     /// or the growing state changes (for the growth chart).
     pub fn with_samples(mut self) -> GrowthTracer {
-        self.samples = Some(vec![self.sample_of(&self.prev, self.prev_heap.live)]);
+        self.samples = Some(vec![self.sample_of(&self.prev, self.live(&self.prev_heap))]);
         self
     }
 
@@ -167,7 +187,8 @@ impl GrowthTracer {
     {
         let h = m.header();
         let snap = (self.heap)();
-        let heap = snap.live;
+        let heap = self.live(&snap);
+        let prev_live = self.live(&self.prev_heap);
         let d = snap.since(&self.prev_heap);
         self.writes += 1;
         let p = self.prev;
@@ -200,7 +221,7 @@ impl GrowthTracer {
                 oldbuckets: p.buckets,
                 noverflow_before: p.noverflow,
                 overflow_buckets: m.stats().overflow_buckets,
-                heap_before: self.prev_heap.live,
+                heap_before: prev_live,
                 new_bytes: d.bytes_allocated,
                 heap_after: heap,
                 finished: None,
@@ -255,14 +276,16 @@ impl GrowthTracer {
             }
         }
         self.prev = h;
-        self.prev_heap = snap;
+        // Read the counters again after this tracer's own bookkeeping, so the
+        // next write's allocations are the map's alone.
+        self.prev_heap = (self.heap)();
         t
     }
 
     /// The samples kept by [`with_samples`](Self::with_samples), closed with the current state.
     pub fn samples(&self) -> Vec<GrowthSample> {
         let mut v = self.samples.clone().unwrap_or_default();
-        let last = self.sample_of(&self.prev, self.prev_heap.live);
+        let last = self.sample_of(&self.prev, self.live(&self.prev_heap));
         if v.last() != Some(&last) {
             v.push(last);
         }

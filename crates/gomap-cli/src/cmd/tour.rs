@@ -67,7 +67,7 @@ pub fn run(a: &TourArgs) -> Result<()> {
     let chart = plot::growth_svg(
         &samples,
         &marks,
-        &format!("Growing a GoMap<u64, u64> to {GROWTH_N} entries: B, buckets and heap bytes"),
+        &format!("Growing a GoMap<u64, u64> to {GROWTH_N} entries (grey lines: a growth starts; red: its old array is freed)"),
     )?;
     write_atomic(&p, chart.as_bytes())?;
     writeln!(o, "  {}", p.display())?;
@@ -359,8 +359,11 @@ fn growth_section(o: &mut impl Write) -> Result<(Vec<plot::GrowthSample>, Vec<pl
         o,
         "  A doubling starts when a new key would make count > 6.5 * 2^B. B changes at once; the entries move\n  later, 1-2 old buckets per insert or remove (incremental evacuation), and the old array is freed by\n  the write that moves its last bucket."
     )?;
+    let base = alloc::live_bytes();
     let mut m: GoMap<u64, u64> = GoMap::new();
-    let mut tr = GrowthTracer::new(&m, alloc::snapshot).with_samples();
+    let mut tr = GrowthTracer::new(&m, alloc::snapshot)
+        .with_base(base)
+        .with_samples();
     let heap_known = alloc::is_installed();
     for i in 0..GROWTH_N {
         m.insert(gomap_cli::harness::splitmix64(i), i);
@@ -429,7 +432,7 @@ fn growth_section(o: &mut impl Write) -> Result<(Vec<plot::GrowthSample>, Vec<pl
         writeln!(
             o,
             "  {:>5}  {:>8}  {:>8}  {:>11}  {:>11}  {:>11}  {:>8}  {:>7}",
-            "grow", "B", "at len", "heap before", "+new array", "freed", "at len", "writes"
+            "grow", "B", "at len", "map heap", "+new array", "freed", "at len", "writes"
         )?;
         for e in &tr.events {
             let (freed, at, writes) = match e.finished {

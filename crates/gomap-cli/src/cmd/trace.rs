@@ -82,24 +82,43 @@ fn progress(total: u64) -> ProgressBar {
 }
 
 fn trace<K: MenuType>(a: &TraceArgs) -> Result<()> {
-    let mut m: GoMap<K, u64> = GoMap::try_with_capacity(a.hint as usize)
-        .map_err(|e| CliError::msg(format!("--hint = {}: {e}", a.hint)))?;
-    let heap_known = alloc::is_installed();
-    let mut tr = GrowthTracer::new(&m, alloc::snapshot);
     let text = matches!(a.format, TextOrJson::Text);
     let mut o = std::io::stdout().lock();
     if text {
         writeln!(
             o,
-            "gomap trace: GoMap<{}, u64>, n = {}, hint = {} (B = {} at start), churn = {} remove+insert pairs",
+            "gomap trace: GoMap<{}, u64>, n = {}, hint = {}, churn = {} remove+insert pairs",
             K::RUST_NAME,
             a.n,
             a.hint,
-            m.header().b,
             a.churn
         )?;
     }
     let pb = progress(a.n + 2 * a.churn);
+    let heap_known = alloc::is_installed();
+    // Everything above allocated already: heap numbers below are the map's.
+    let base = alloc::live_bytes();
+    let mut m: GoMap<K, u64> = GoMap::try_with_capacity(a.hint as usize)
+        .map_err(|e| CliError::msg(format!("--hint = {}: {e}", a.hint)))?;
+    let mut tr = GrowthTracer::new(&m, alloc::snapshot).with_base(base);
+    if text && a.hint > 0 {
+        let h = m.header();
+        writeln!(
+            o,
+            "with_capacity({}): B = {}, buckets {}{}",
+            a.hint,
+            h.b,
+            gomap_cli::output::addr(h.buckets),
+            if heap_known {
+                format!(
+                    ", heap {}",
+                    gomap_cli::output::human_bytes(alloc::live_bytes().saturating_sub(base))
+                )
+            } else {
+                String::new()
+            }
+        )?;
+    }
     pb.set_message("filling");
     let emit = |o: &mut std::io::StdoutLock<'_>, tr: &GrowthTracer, t: Transition| -> Result<()> {
         if !text {
