@@ -1,11 +1,22 @@
-//! gomap: Go's classic runtime map (hmap/bmap) in Rust. (Core in progress.)
-mod raw {
-    pub mod layout;
-}
+//! gomap: Go's classic runtime map (`hmap`/`bmap`, Go 1.19-1.23) in Rust.
+#![warn(missing_docs)]
+
+mod cursor;
+mod entry;
+mod iter;
+mod map;
+mod raw;
 mod stats;
 
+pub use cursor::Cursor;
+pub use entry::{Entry, OccupiedEntry, VacantEntry};
+pub use iter::{
+    Drain, IntoIter, IntoKeys, IntoValues, Iter, IterMut, IterRandomized, Keys, Values, ValuesMut,
+};
+pub use map::{DefaultHashBuilder, GoMap};
+pub use raw::alloc::TryReserveError;
 pub use raw::layout::BucketLayout;
 pub use stats::{
-    ArrayView, BucketView, ChainView, HeaderField, HeaderView, MapStats, MapStructure, SlotLocation,
-    SlotState,
+    ArrayView, BucketView, ChainView, HeaderField, HeaderView, MapStats, MapStructure,
+    SlotLocation, SlotState,
 };

@@ -87,7 +87,8 @@ impl BucketLayout {
         let overflow_offset = round_up(values_offset + BUCKET_CNT * value_slot_size, PTR_ALIGN);
         let bucket_align = max(PTR_ALIGN, max(key_align, value_align));
         let bucket_size = round_up(overflow_offset + PTR_SIZE, bucket_align);
-        let payload = BUCKET_CNT + BUCKET_CNT * key_slot_size + BUCKET_CNT * value_slot_size + PTR_SIZE;
+        let payload =
+            BUCKET_CNT + BUCKET_CNT * key_slot_size + BUCKET_CNT * value_slot_size + PTR_SIZE;
         BucketLayout {
             bucket_size,
             bucket_align,
@@ -120,25 +121,63 @@ mod tests {
     fn go_layouts_on_64_bit() {
         let l = BucketLayout::of::<u64, u64>();
         assert_eq!(l.bucket_size, 144);
-        assert_eq!((l.keys_offset, l.values_offset, l.overflow_offset), (8, 72, 136));
+        assert_eq!(
+            (l.keys_offset, l.values_offset, l.overflow_offset),
+            (8, 72, 136)
+        );
         // map[uint8]uint64: keys packed, values start aligned, no per-slot padding.
         let l = BucketLayout::of::<u8, u64>();
-        assert_eq!((l.keys_offset, l.values_offset, l.overflow_offset, l.bucket_size), (8, 16, 80, 88));
+        assert_eq!(
+            (
+                l.keys_offset,
+                l.values_offset,
+                l.overflow_offset,
+                l.bucket_size
+            ),
+            (8, 16, 80, 88)
+        );
         assert_eq!(l.padding, 0);
         // map[uint64]uint8: 7 bytes of padding before the overflow pointer.
         let l = BucketLayout::of::<u64, u8>();
-        assert_eq!((l.values_offset, l.overflow_offset, l.bucket_size, l.padding), (72, 80, 88, 0));
+        assert_eq!(
+            (l.values_offset, l.overflow_offset, l.bucket_size, l.padding),
+            (72, 80, 88, 0)
+        );
         let l = BucketLayout::of::<u32, u8>();
-        assert_eq!((l.values_offset, l.overflow_offset, l.bucket_size), (40, 48, 56));
+        assert_eq!(
+            (l.values_offset, l.overflow_offset, l.bucket_size),
+            (40, 48, 56)
+        );
         assert_eq!(l.padding, 0);
         let l = BucketLayout::of::<u16, u8>();
-        assert_eq!((l.keys_offset, l.values_offset, l.overflow_offset, l.bucket_size, l.padding), (8, 24, 32, 40, 0));
+        assert_eq!(
+            (
+                l.keys_offset,
+                l.values_offset,
+                l.overflow_offset,
+                l.bucket_size,
+                l.padding
+            ),
+            (8, 24, 32, 40, 0)
+        );
         let l = BucketLayout::of::<u8, u8>();
-        assert_eq!((l.values_offset, l.overflow_offset, l.bucket_size, l.padding), (16, 24, 32, 0));
+        assert_eq!(
+            (l.values_offset, l.overflow_offset, l.bucket_size, l.padding),
+            (16, 24, 32, 0)
+        );
         // Eight slots of anything are a multiple of 8 bytes, so grouping leaves
         // padding only where alignment exceeds 8: a u128 key (align 16).
         let l = BucketLayout::of::<u128, u8>();
-        assert_eq!((l.keys_offset, l.values_offset, l.overflow_offset, l.bucket_size, l.padding), (16, 144, 152, 160, 8));
+        assert_eq!(
+            (
+                l.keys_offset,
+                l.values_offset,
+                l.overflow_offset,
+                l.bucket_size,
+                l.padding
+            ),
+            (16, 144, 152, 160, 8)
+        );
     }
 
     #[test]
@@ -155,6 +194,14 @@ mod tests {
     #[test]
     fn zero_sized() {
         let l = BucketLayout::of::<(), ()>();
-        assert_eq!((l.keys_offset, l.values_offset, l.overflow_offset, l.bucket_size), (8, 8, 8, 16));
+        assert_eq!(
+            (
+                l.keys_offset,
+                l.values_offset,
+                l.overflow_offset,
+                l.bucket_size
+            ),
+            (8, 8, 8, 16)
+        );
     }
 }

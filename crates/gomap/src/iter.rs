@@ -1,0 +1,237 @@
+//! Iterator types. `iter()` and friends walk storage order (stable for an
+//! unchanged map); `iter_randomized()` is Go's `range` order.
+
+use core::fmt;
+use core::hash::{BuildHasher, Hash};
+use core::iter::FusedIterator;
+
+use crate::raw::access::{MutIter, OwnedIter, RandIter, RefIter};
+use crate::raw::table::RawTable;
+
+macro_rules! exact_size {
+    ($name:ident < $($lt:lifetime,)? $($g:ident),* >, $item:ty, $inner:ident) => {
+        impl<$($lt,)? $($g),*> ExactSizeIterator for $name<$($lt,)? $($g),*> {
+            fn len(&self) -> usize {
+                self.$inner.len()
+            }
+        }
+        impl<$($lt,)? $($g),*> FusedIterator for $name<$($lt,)? $($g),*> {}
+    };
+}
+
+/// Shared references to every entry, from [`GoMap::iter`](crate::GoMap::iter).
+pub struct Iter<'a, K, V> {
+    pub(crate) inner: RefIter<'a, K, V>,
+}
+
+impl<K, V> Clone for Iter<'_, K, V> {
+    fn clone(&self) -> Self {
+        Iter {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<'a, K, V> Iterator for Iter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.inner.len(), Some(self.inner.len()))
+    }
+}
+exact_size!(Iter<'a, K, V>, (&'a K, &'a V), inner);
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Iter<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+/// Mutable references to every value, from [`GoMap::iter_mut`](crate::GoMap::iter_mut).
+pub struct IterMut<'a, K, V> {
+    pub(crate) inner: MutIter<'a, K, V>,
+}
+
+impl<'a, K, V> Iterator for IterMut<'a, K, V> {
+    type Item = (&'a K, &'a mut V);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.inner.len(), Some(self.inner.len()))
+    }
+}
+exact_size!(IterMut<'a, K, V>, (&'a K, &'a mut V), inner);
+
+impl<K, V> fmt::Debug for IterMut<'_, K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IterMut")
+            .field("remaining", &self.inner.len())
+            .finish()
+    }
+}
+
+/// The entries by value, from `into_iter()`.
+pub struct IntoIter<K, V> {
+    pub(crate) inner: OwnedIter<K, V>,
+}
+
+impl<K, V> Iterator for IntoIter<K, V> {
+    type Item = (K, V);
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        self.inner.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.inner.len(), Some(self.inner.len()))
+    }
+}
+exact_size!(IntoIter<K, V>, (K, V), inner);
+
+impl<K, V> fmt::Debug for IntoIter<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IntoIter")
+            .field("remaining", &self.inner.len())
+            .finish()
+    }
+}
+
+/// Removes and yields every entry, from [`GoMap::drain`](crate::GoMap::drain).
+/// Dropping it early removes the rest; the map keeps its bucket array.
+pub struct Drain<'a, K, V, S> {
+    pub(crate) inner: OwnedIter<K, V>,
+    pub(crate) table: &'a mut RawTable<K, V, S>,
+}
+
+impl<K, V, S> Iterator for Drain<'_, K, V, S> {
+    type Item = (K, V);
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        self.inner.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.inner.len(), Some(self.inner.len()))
+    }
+}
+
+impl<K, V, S> ExactSizeIterator for Drain<'_, K, V, S> {
+    fn len(&self) -> usize {
+        self.inner.len()
+    }
+}
+impl<K, V, S> FusedIterator for Drain<'_, K, V, S> {}
+
+impl<K, V, S> Drop for Drain<'_, K, V, S> {
+    fn drop(&mut self) {
+        self.inner.finish_into(self.table);
+    }
+}
+
+impl<K, V, S> fmt::Debug for Drain<'_, K, V, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Drain")
+            .field("remaining", &self.inner.len())
+            .finish()
+    }
+}
+
+/// Go's `range` order, from [`GoMap::iter_randomized`](crate::GoMap::iter_randomized):
+/// a random start bucket and start slot on every call.
+pub struct IterRandomized<'a, K, V, S> {
+    pub(crate) inner: RandIter<'a, K, V, S>,
+}
+
+impl<'a, K: Hash, V, S: BuildHasher> Iterator for IterRandomized<'a, K, V, S> {
+    type Item = (&'a K, &'a V);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.inner.len(), Some(self.inner.len()))
+    }
+}
+
+impl<K: Hash, V, S: BuildHasher> ExactSizeIterator for IterRandomized<'_, K, V, S> {
+    fn len(&self) -> usize {
+        self.inner.len()
+    }
+}
+impl<K: Hash, V, S: BuildHasher> FusedIterator for IterRandomized<'_, K, V, S> {}
+
+impl<K, V, S> fmt::Debug for IterRandomized<'_, K, V, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IterRandomized")
+            .field("remaining", &self.inner.len())
+            .finish()
+    }
+}
+
+macro_rules! projection {
+    ($(#[$doc:meta])* $name:ident < $($lt:lifetime,)? $($g:ident),* >, $base:ident < $($blt:lifetime,)? $($bg:ident),* >, $item:ty, |$x:pat_param| $e:expr) => {
+        $(#[$doc])*
+        pub struct $name<$($lt,)? $($g),*> {
+            pub(crate) inner: $base<$($blt,)? $($bg),*>,
+        }
+        impl<$($lt,)? $($g),*> Iterator for $name<$($lt,)? $($g),*> {
+            type Item = $item;
+            #[inline]
+            fn next(&mut self) -> Option<$item> {
+                self.inner.next().map(|$x| $e)
+            }
+            fn size_hint(&self) -> (usize, Option<usize>) {
+                self.inner.size_hint()
+            }
+        }
+        impl<$($lt,)? $($g),*> ExactSizeIterator for $name<$($lt,)? $($g),*> {
+            fn len(&self) -> usize {
+                self.inner.len()
+            }
+        }
+        impl<$($lt,)? $($g),*> FusedIterator for $name<$($lt,)? $($g),*> {}
+        impl<$($lt,)? $($g),*> fmt::Debug for $name<$($lt,)? $($g),*> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).field("remaining", &self.inner.len()).finish()
+            }
+        }
+    };
+}
+
+projection!(
+    /// The keys, from [`GoMap::keys`](crate::GoMap::keys), in `iter()` order.
+    Keys<'a, K, V>, Iter<'a, K, V>, &'a K, |(k, _)| k
+);
+projection!(
+    /// The values, from [`GoMap::values`](crate::GoMap::values), in `iter()` order.
+    Values<'a, K, V>, Iter<'a, K, V>, &'a V, |(_, v)| v
+);
+projection!(
+    /// Mutable values, from [`GoMap::values_mut`](crate::GoMap::values_mut).
+    ValuesMut<'a, K, V>, IterMut<'a, K, V>, &'a mut V, |(_, v)| v
+);
+projection!(
+    /// Owned keys, from [`GoMap::into_keys`](crate::GoMap::into_keys).
+    IntoKeys<K, V>, IntoIter<K, V>, K, |(k, _)| k
+);
+projection!(
+    /// Owned values, from [`GoMap::into_values`](crate::GoMap::into_values).
+    IntoValues<K, V>, IntoIter<K, V>, V, |(_, v)| v
+);
+
+impl<K, V> Clone for Keys<'_, K, V> {
+    fn clone(&self) -> Self {
+        Keys {
+            inner: self.inner.clone(),
+        }
+    }
+}
+impl<K, V> Clone for Values<'_, K, V> {
+    fn clone(&self) -> Self {
+        Values {
+            inner: self.inner.clone(),
+        }
+    }
+}

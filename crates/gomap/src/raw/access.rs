@@ -1,0 +1,452 @@
+//! Safe, lifetime-carrying access built on the raw table: references into
+//! slots, the iterators' stepping, entries and cursor steps. Every function
+//! here is safe to call; the `unsafe` inside relies on the table invariants
+//! (a slot yielded by a walk or a search is full and stays put while the
+//! borrow that produced the reference lasts).
+
+use core::hash::{BuildHasher, Hash};
+use core::marker::PhantomData;
+
+use super::bucket::Bucket;
+use super::iter::{unregister, Hiter, RawIter};
+use super::table::{InsertSlot, RawTable};
+
+impl<K, V, S> RawTable<K, V, S> {
+    /// Looks up `hash` with `eq`; borrows from the table.
+    #[inline]
+    pub(crate) fn get(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<(&K, &V)> {
+        let (b, i) = self.find(hash, eq)?;
+        // SAFETY: `find` returns a full slot; the shared borrow of `self`
+        // keeps it in place for the returned lifetime.
+        Some(unsafe { (&*b.key(i), &*b.value(i)) })
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(
+        &mut self,
+        hash: u64,
+        eq: impl FnMut(&K) -> bool,
+    ) -> Option<(&K, &mut V)> {
+        let (b, i) = self.find(hash, eq)?;
+        // SAFETY: a full slot; the exclusive borrow of `self` makes the
+        // value reference unique for its lifetime.
+        Some(unsafe { (&*b.key(i), &mut *b.value(i)) })
+    }
+
+    /// Keeps the entries for which `f` returns true, removing the others in
+    /// place. Does no growth work: a walk over both arrays must not move
+    /// entries under itself.
+    pub(crate) fn retain(&mut self, mut f: impl FnMut(&K, &mut V) -> bool) {
+        let mut it = self.raw_iter();
+        while let Some((b, i)) = it.next() {
+            // SAFETY: the walk yields full slots; nothing else holds a
+            // reference into the table while `f` runs.
+            let keep = unsafe { f(&*b.key(i), &mut *b.value(i)) };
+            if !keep {
+                // SAFETY: still full (only `f` ran, which cannot reach the
+                // table), and on the chain of `it.head()`.
+                drop(unsafe { self.take_at(it.head(), b, i) });
+            }
+        }
+    }
+
+    /// A new table with the same `B` and a clone of every entry.
+    pub(crate) fn clone_with(&self, hash0: S) -> RawTable<K, V, S>
+    where
+        K: Clone + Hash,
+        V: Clone,
+        S: BuildHasher,
+    {
+        let mut t = if self.buckets.is_some() {
+            RawTable::with_b(hash0, self.b).unwrap_or_else(|e| e.fail())
+        } else {
+            let mut t = RawTable::new(hash0);
+            t.b = self.b;
+            t
+        };
+        let mut it = self.raw_iter();
+        while let Some((b, i)) = it.next() {
+            // SAFETY: the walk yields full slots of `self`, borrowed shared.
+            let (k, v) = unsafe { (&*b.key(i), &*b.value(i)) };
+            let (k, v) = (k.clone(), v.clone());
+            let hash = t.hash(&k);
+            t.insert_no_grow(hash, k, v);
+        }
+        t
+    }
+
+    /// Go's `mapassign` for `insert`: replace the value of an existing key
+    /// (returning the old one; the new key is dropped, as std does), or add.
+    #[inline]
+    pub(crate) fn insert(&mut self, hash: u64, key: K, value: V) -> Option<V>
+    where
+        K: Hash + Eq,
+        S: BuildHasher,
+    {
+        match self.find_for_insert(hash, |k| *k == key) {
+            Ok((b, i)) => {
+                // SAFETY: a full slot, exclusively borrowed.
+                Some(core::mem::replace(unsafe { &mut *b.value(i) }, value))
+            }
+            Err(slot) => {
+                self.insert_new(hash, slot, key, value);
+                None
+            }
+        }
+    }
+}
+
+/// `iter()`: shared references, in storage order.
+pub(crate) struct RefIter<'a, K, V> {
+    raw: RawIter<K, V>,
+    marker: PhantomData<&'a (K, V)>,
+}
+
+impl<K, V> Clone for RefIter<'_, K, V> {
+    fn clone(&self) -> Self {
+        RefIter {
+            raw: self.raw,
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<'a, K, V> RefIter<'a, K, V> {
+    pub(crate) fn new<S>(t: &'a RawTable<K, V, S>) -> Self {
+        RefIter {
+            raw: t.raw_iter(),
+            marker: PhantomData,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.raw.remaining()
+    }
+
+    #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
+    pub(crate) fn split(&mut self) -> Option<Self> {
+        self.raw.split().map(|raw| RefIter {
+            raw,
+            marker: PhantomData,
+        })
+    }
+}
+
+impl<'a, K, V> Iterator for RefIter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+    #[inline]
+    fn next(&mut self) -> Option<(&'a K, &'a V)> {
+        let (b, i) = self.raw.next()?;
+        // SAFETY: full slot; the table is borrowed shared for 'a.
+        Some(unsafe { (&*b.key(i), &*b.value(i)) })
+    }
+}
+
+/// `iter_mut()`: each value yielded once, so the `&mut` are disjoint.
+pub(crate) struct MutIter<'a, K, V> {
+    raw: RawIter<K, V>,
+    marker: PhantomData<&'a mut (K, V)>,
+}
+
+impl<'a, K, V> MutIter<'a, K, V> {
+    pub(crate) fn new<S>(t: &'a mut RawTable<K, V, S>) -> Self {
+        MutIter {
+            raw: t.raw_iter(),
+            marker: PhantomData,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.raw.remaining()
+    }
+
+    #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
+    pub(crate) fn split(&mut self) -> Option<Self> {
+        self.raw.split().map(|raw| MutIter {
+            raw,
+            marker: PhantomData,
+        })
+    }
+}
+
+impl<'a, K, V> Iterator for MutIter<'a, K, V> {
+    type Item = (&'a K, &'a mut V);
+    #[inline]
+    fn next(&mut self) -> Option<(&'a K, &'a mut V)> {
+        let (b, i) = self.raw.next()?;
+        // SAFETY: full slot, yielded once by the walk; the table is borrowed
+        // exclusively for 'a, so no other reference to this value exists.
+        Some(unsafe { (&*b.key(i), &mut *b.value(i)) })
+    }
+}
+
+// SAFETY: MutIter behaves like `&mut (K, V)` items.
+unsafe impl<K: Send, V: Send> Send for MutIter<'_, K, V> {}
+// SAFETY: as above; shared access to the iterator hands out nothing.
+unsafe impl<K: Sync, V: Sync> Sync for MutIter<'_, K, V> {}
+// SAFETY: RefIter behaves like `&(K, V)` items.
+unsafe impl<K: Sync, V: Sync> Send for RefIter<'_, K, V> {}
+// SAFETY: as above.
+unsafe impl<K: Sync, V: Sync> Sync for RefIter<'_, K, V> {}
+
+/// Owns storage and moves entries out of it (`into_iter`, `drain`).
+/// Dropping it drops what was not yielded (continuing past a panicking
+/// `Drop`) and then frees or empties the storage.
+pub(crate) struct OwnedIter<K, V> {
+    table: RawTable<K, V, ()>,
+    raw: RawIter<K, V>,
+}
+
+impl<K, V> OwnedIter<K, V> {
+    pub(crate) fn new<S>(t: &mut RawTable<K, V, S>) -> Self {
+        let table = t.take_storage();
+        let raw = table.raw_iter();
+        OwnedIter { table, raw }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.raw.remaining()
+    }
+
+    /// Empties the storage (dropping what is left) and hands its arrays back.
+    pub(crate) fn finish_into<S>(&mut self, t: &mut RawTable<K, V, S>) {
+        self.drop_rest();
+        self.table.clear_storage();
+        t.restore_storage(core::mem::replace(&mut self.table, RawTable::new(())));
+        self.raw = RawIter::new(&self.table);
+    }
+
+    fn drop_rest(&mut self) {
+        struct Continue<'a, K, V>(&'a mut OwnedIter<K, V>);
+        impl<K, V> Drop for Continue<'_, K, V> {
+            fn drop(&mut self) {
+                // Only reached while unwinding from a panicking Drop.
+                while let Some(e) = self.0.next() {
+                    drop(e);
+                }
+            }
+        }
+        let guard = Continue(self);
+        while let Some(e) = guard.0.next() {
+            drop(e);
+        }
+        core::mem::forget(guard);
+    }
+}
+
+impl<K, V> Iterator for OwnedIter<K, V> {
+    type Item = (K, V);
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        let (b, i) = self.raw.next()?;
+        // Mark first: if a later Drop panics, the table's own drop skips it.
+        b.set_top(i, super::tophash::EMPTY_ONE);
+        self.table.count -= 1;
+        // SAFETY: a full slot, now marked empty; ownership moves out once.
+        Some(unsafe { b.take(i) })
+    }
+}
+
+impl<K, V> Drop for OwnedIter<K, V> {
+    fn drop(&mut self) {
+        self.drop_rest();
+        // `self.table` frees its memory in its own Drop.
+    }
+}
+
+// SAFETY: OwnedIter owns its K and V like a Vec<(K, V)> would.
+unsafe impl<K: Send, V: Send> Send for OwnedIter<K, V> {}
+// SAFETY: shared access hands out nothing.
+unsafe impl<K: Sync, V: Sync> Sync for OwnedIter<K, V> {}
+
+/// `iter_randomized()`: Go's `hiter` from a random start. Shared borrow, so
+/// nothing moves while it walks.
+pub(crate) struct RandIter<'a, K, V, S> {
+    table: &'a RawTable<K, V, S>,
+    hiter: Hiter<K, V>,
+    remaining: usize,
+}
+
+impl<'a, K, V, S> RandIter<'a, K, V, S> {
+    pub(crate) fn new(t: &'a RawTable<K, V, S>) -> Self {
+        RandIter {
+            table: t,
+            hiter: Hiter::new(t, super::rand::fastrand()),
+            remaining: t.count,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.remaining
+    }
+}
+
+impl<'a, K: Hash, V, S: BuildHasher> Iterator for RandIter<'a, K, V, S> {
+    type Item = (&'a K, &'a V);
+    fn next(&mut self) -> Option<(&'a K, &'a V)> {
+        let (b, i) = self.hiter.next(self.table)?;
+        self.remaining -= 1;
+        // SAFETY: full slot; the table is borrowed shared for 'a.
+        Some(unsafe { (&*b.key(i), &*b.value(i)) })
+    }
+}
+
+/// Go's range over a map with deletes and inserts in the loop body.
+pub(crate) struct RawCursor<'a, K, V, S> {
+    table: &'a mut RawTable<K, V, S>,
+    hiter: Hiter<K, V>,
+}
+
+impl<'a, K, V, S> RawCursor<'a, K, V, S> {
+    pub(crate) fn new(table: &'a mut RawTable<K, V, S>) -> Self {
+        Hiter::register(table);
+        let hiter = Hiter::new(table, super::rand::fastrand());
+        RawCursor { table, hiter }
+    }
+
+    pub(crate) fn table(&self) -> &RawTable<K, V, S> {
+        self.table
+    }
+}
+
+impl<K: Hash + Eq, V, S: BuildHasher> RawCursor<'_, K, V, S> {
+    pub(crate) fn next(&mut self) -> Option<(&K, &mut V)> {
+        let (b, i) = self.hiter.next(self.table)?;
+        if let Some(track) = self.table.extra.iter.as_deref_mut() {
+            track.set_current(b, i);
+        }
+        // SAFETY: a full slot of the live table, exclusively borrowed through
+        // `&mut self` for the returned lifetime.
+        Some(unsafe { (&*b.key(i), &mut *b.value(i)) })
+    }
+
+    pub(crate) fn remove_current(&mut self) -> Option<(K, V)> {
+        let (b, i) = self.table.extra.iter.as_deref()?.current::<K, V>()?;
+        // SAFETY: `current` tracks the live slot of the last yielded entry
+        // (updated on every move, cleared on removal), so it is full.
+        let hash = self.table.hash(unsafe { &*b.key(i) });
+        // Growth work as any delete does; it may move the entry, which
+        // updates `current`. After it, the key's old bucket is evacuated, so
+        // the entry is on the current array's chain for `hash`.
+        let found = self.table.find_for_insert(hash, |_| false);
+        debug_assert!(found.is_err());
+        let (b, i) = self.table.extra.iter.as_deref()?.current::<K, V>()?;
+        let mask = self.table.bucket_mask();
+        // SAFETY: the array exists (the entry is in it) and the index is masked.
+        let head = unsafe { Bucket::at(self.table.buckets?, hash as usize & mask) };
+        // SAFETY: a full slot on `head`'s chain (see above).
+        Some(unsafe { self.table.take_at(head, b, i) })
+    }
+
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
+        let hash = self.table.hash(&key);
+        self.table.insert(hash, key, value)
+    }
+
+    pub(crate) fn remove<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: core::borrow::Borrow<Q>,
+    {
+        let hash = self.table.hash(key);
+        self.table.remove(hash, |k| k.borrow() == key)
+    }
+}
+
+impl<K, V, S> Drop for RawCursor<'_, K, V, S> {
+    fn drop(&mut self) {
+        unregister(self.table);
+    }
+}
+
+/// An entry that exists, found by `entry()` after its growth work.
+pub(crate) struct RawOccupied<'a, K, V, S> {
+    table: &'a mut RawTable<K, V, S>,
+    hash: u64,
+    bucket: Bucket<K, V>,
+    slot: usize,
+}
+
+/// A key that is absent, with the slot it would take.
+pub(crate) struct RawVacant<'a, K, V, S> {
+    table: &'a mut RawTable<K, V, S>,
+    hash: u64,
+    slot: InsertSlot<K, V>,
+}
+
+pub(crate) enum RawEntry<'a, K, V, S> {
+    Occupied(RawOccupied<'a, K, V, S>),
+    Vacant(RawVacant<'a, K, V, S>),
+}
+
+impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
+    pub(crate) fn entry(&mut self, hash: u64, eq: impl FnMut(&K) -> bool) -> RawEntry<'_, K, V, S> {
+        match self.find_for_insert(hash, eq) {
+            Ok((bucket, slot)) => RawEntry::Occupied(RawOccupied {
+                table: self,
+                hash,
+                bucket,
+                slot,
+            }),
+            Err(slot) => RawEntry::Vacant(RawVacant {
+                table: self,
+                hash,
+                slot,
+            }),
+        }
+    }
+}
+
+impl<'a, K, V, S> RawOccupied<'a, K, V, S> {
+    pub(crate) fn key(&self) -> &K {
+        // SAFETY: the slot is full while the entry exists (it borrows the table).
+        unsafe { &*self.bucket.key(self.slot) }
+    }
+    pub(crate) fn get(&self) -> &V {
+        // SAFETY: as in `key`.
+        unsafe { &*self.bucket.value(self.slot) }
+    }
+    pub(crate) fn get_mut(&mut self) -> &mut V {
+        // SAFETY: as in `key`; `&mut self` makes the borrow unique.
+        unsafe { &mut *self.bucket.value(self.slot) }
+    }
+    pub(crate) fn into_mut(self) -> &'a mut V {
+        // SAFETY: as in `key`; the entry's exclusive borrow of the table
+        // passes to the returned reference.
+        unsafe { &mut *self.bucket.value(self.slot) }
+    }
+    pub(crate) fn remove_entry(self) -> (K, V) {
+        // The growth work for this key was done by `entry()`, so the slot is
+        // on the current array's chain for `hash`.
+        let mask = self.table.bucket_mask();
+        // SAFETY: the array exists (the slot is in it); the index is masked.
+        let head = unsafe {
+            Bucket::at(
+                self.table.buckets.expect("occupied"),
+                self.hash as usize & mask,
+            )
+        };
+        // SAFETY: a full slot on `head`'s chain.
+        unsafe { self.table.take_at(head, self.bucket, self.slot) }
+    }
+}
+
+impl<'a, K: Hash, V, S: BuildHasher> RawVacant<'a, K, V, S> {
+    pub(crate) fn insert(self, key: K, value: V) -> (&'a K, &'a mut V) {
+        let (b, i) = self.table.insert_new(self.hash, self.slot, key, value);
+        // SAFETY: the slot was just filled; the exclusive borrow of the table
+        // passes to the returned references.
+        unsafe { (&*b.key(i), &mut *b.value(i)) }
+    }
+}
+
+impl<'a, K: Hash, V, S: BuildHasher> RawVacant<'a, K, V, S> {
+    pub(crate) fn insert_occupied(self, key: K, value: V) -> RawOccupied<'a, K, V, S> {
+        let (bucket, slot) = self.table.insert_new(self.hash, self.slot, key, value);
+        RawOccupied {
+            table: self.table,
+            hash: self.hash,
+            bucket,
+            slot,
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! Raw iteration: the plain walk behind `iter()`, and Go's `hiter` walk
+//! behind `iter_randomized()` and the cursor, with the bookkeeping that lets
+//! a cursor keep going while evacuation moves entries under it.
+
+use core::hash::{BuildHasher, Hash};
+use core::ptr::NonNull;
+use std::collections::HashMap;
+
+use super::bucket::Bucket;
+use super::layout::BUCKET_CNT;
+use super::table::{RawTable, ITERATOR, OLD_ITERATOR};
+use super::tophash::*;
+
+/// Visits every full slot once: old buckets not yet evacuated, then the
+/// current array. Holds raw pointers, not borrows: the safe iterators tie it
+/// to the map's lifetime.
+pub(crate) struct RawIter<K, V> {
+    /// (array, head count): the old array, then the current one.
+    arrays: [(Option<NonNull<u8>>, usize); 2],
+    which: usize,
+    next_head: usize,
+    end_head: usize,
+    bucket: Option<Bucket<K, V>>,
+    head: Option<Bucket<K, V>>,
+    mask: BitMask,
+    remaining: usize,
+}
+
+impl<K, V> Clone for RawIter<K, V> {
+    fn clone(&self) -> Self {
+        RawIter { ..*self }
+    }
+}
+impl<K, V> Copy for RawIter<K, V> {}
+
+impl<K, V> RawIter<K, V> {
+    pub(crate) fn new<S>(t: &RawTable<K, V, S>) -> Self {
+        let old = (t.oldbuckets, if t.growing() { t.noldbuckets() } else { 0 });
+        let cur = (
+            t.buckets,
+            if t.buckets.is_some() {
+                1usize << t.b
+            } else {
+                0
+            },
+        );
+        RawIter {
+            arrays: [old, cur],
+            which: 0,
+            next_head: 0,
+            end_head: old.1,
+            bucket: None,
+            head: None,
+            mask: BitMask::EMPTY,
+            remaining: t.count,
+        }
+    }
+
+    /// Entries not yet yielded.
+    pub(crate) fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    /// The head of the chain holding the last yielded slot.
+    pub(crate) fn head(&self) -> Bucket<K, V> {
+        self.head.expect("called after next() yielded")
+    }
+
+    /// Splits off the second half of the head buckets still ahead (for
+    /// parallel iteration); `None` when too little is left to split. The
+    /// halves' `remaining` counts become upper bounds.
+    #[cfg_attr(not(feature = "rayon"), allow(dead_code))]
+    pub(crate) fn split(&mut self) -> Option<RawIter<K, V>> {
+        // Move to a fresh chain boundary only: never split mid-chain.
+        if self.bucket.is_some() || self.remaining == 0 {
+            return None;
+        }
+        if self.which == 0 && self.end_head - self.next_head < 2 {
+            // Split the old array's rest from the whole current array.
+            if self.arrays[1].1 == 0 {
+                return None;
+            }
+            let mut other = *self;
+            other.which = 1;
+            other.next_head = 0;
+            other.end_head = self.arrays[1].1;
+            self.arrays[1] = (None, 0);
+            return Some(other);
+        }
+        let left = self.end_head - self.next_head;
+        if left < 2 {
+            return None;
+        }
+        let mid = self.next_head + left / 2;
+        let mut other = *self;
+        other.next_head = mid;
+        self.end_head = mid;
+        if self.which == 0 {
+            // `other` carries the rest of the old array and the current array.
+            self.arrays[1] = (None, 0);
+        }
+        Some(other)
+    }
+
+    #[inline]
+    pub(crate) fn next(&mut self) -> Option<(Bucket<K, V>, usize)> {
+        loop {
+            if self.remaining == 0 {
+                return None;
+            }
+            if let Some(i) = self.mask.next() {
+                self.remaining -= 1;
+                // Unwrap is fine: `mask` is non-empty only with a bucket.
+                return Some((self.bucket?, i));
+            }
+            if let Some(next) = self.bucket.and_then(|b| b.overflow()) {
+                self.bucket = Some(next);
+                self.mask = next.group().match_full();
+                continue;
+            }
+            // Next head bucket, moving on to the next array at the end.
+            while self.next_head == self.end_head {
+                self.which += 1;
+                if self.which == 2 {
+                    self.remaining = 0;
+                    return None;
+                }
+                self.next_head = 0;
+                self.end_head = self.arrays[1].1;
+            }
+            let array = self.arrays[self.which].0?;
+            // SAFETY: `next_head` is below the array's head count.
+            let head = unsafe { Bucket::at(array, self.next_head) };
+            self.next_head += 1;
+            if self.which == 0 && is_evacuated(head.top(0)) {
+                self.bucket = None;
+                self.mask = BitMask::EMPTY;
+                continue;
+            }
+            self.head = Some(head);
+            self.bucket = Some(head);
+            self.mask = head.group().match_full();
+        }
+    }
+}
+
+/// A slot's identity while a cursor is alive: bucket address with the slot
+/// index in its low bits (buckets are at least 8-aligned). Nothing is freed
+/// while a cursor lives, so an identity is never reused for another bucket.
+#[inline]
+fn slot_id<K, V>(b: Bucket<K, V>, i: usize) -> usize {
+    b.addr() | i
+}
+
+#[inline]
+fn from_slot_id<K, V>(id: usize) -> (Bucket<K, V>, usize) {
+    // SAFETY: ids are made by `slot_id` from live buckets, which stay
+    // allocated while the cursor that tracks them lives.
+    let b =
+        unsafe { Bucket::from_raw(NonNull::new_unchecked((id & !(BUCKET_CNT - 1)) as *mut u8)) };
+    (b, id & (BUCKET_CNT - 1))
+}
+
+/// What a live cursor needs the table to remember (kept in `Extra`).
+///
+/// Go's iterator finds an entry that evacuation moved by looking its key up
+/// again, reading the key from the evacuated slot; Go's GC keeps that copy
+/// valid. In Rust the copy may belong to an entry removed since, so instead
+/// every move made while a cursor lives is recorded. Each moved entry gets an
+/// identity; every slot it has left maps to that identity (`left`), and the
+/// identity maps to where the entry lives now (`at`). An entry can move more
+/// than once (two growths in one walk) and the cursor may reach it through
+/// any slot it left, so all of them must lead to it.
+#[derive(Default)]
+pub(crate) struct IterTrack {
+    left: HashMap<usize, usize>,
+    at: HashMap<usize, usize>,
+    id_at: HashMap<usize, usize>,
+    next_id: usize,
+    /// Moves of the evacuation in progress, applied when it completes.
+    pending: Vec<(usize, usize)>,
+    /// Where the entry last yielded by the cursor lives now.
+    pub(crate) current: Option<usize>,
+    /// Old arrays kept alive for the cursor: (array, B).
+    pub(crate) retained: Vec<(NonNull<u8>, u8)>,
+}
+
+impl IterTrack {
+    pub(crate) fn on_move<K, V>(
+        &mut self,
+        src: Bucket<K, V>,
+        i: usize,
+        dst: Bucket<K, V>,
+        j: usize,
+    ) {
+        self.pending.push((slot_id(src, i), slot_id(dst, j)));
+    }
+
+    pub(crate) fn commit_moves(&mut self) {
+        for (src, dst) in core::mem::take(&mut self.pending) {
+            let id = match self.id_at.remove(&src) {
+                Some(id) => id,
+                None => {
+                    self.next_id += 1;
+                    self.next_id
+                }
+            };
+            self.left.insert(src, id);
+            self.at.insert(id, dst);
+            self.id_at.insert(dst, id);
+            if self.current == Some(src) {
+                self.current = Some(dst);
+            }
+        }
+    }
+
+    pub(crate) fn discard_moves(&mut self) {
+        self.pending.clear();
+    }
+
+    pub(crate) fn on_remove<K, V>(&mut self, b: Bucket<K, V>, i: usize) {
+        let slot = slot_id(b, i);
+        if let Some(id) = self.id_at.remove(&slot) {
+            self.at.remove(&id);
+        }
+        if self.current == Some(slot) {
+            self.current = None;
+        }
+    }
+
+    /// Where the entry that left slot `(b, i)` lives now, if it still does.
+    fn live<K, V>(&self, b: Bucket<K, V>, i: usize) -> Option<(Bucket<K, V>, usize)> {
+        let id = self.left.get(&slot_id(b, i))?;
+        self.at.get(id).map(|&slot| from_slot_id(slot))
+    }
+
+    pub(crate) fn set_current<K, V>(&mut self, b: Bucket<K, V>, i: usize) {
+        self.current = Some(slot_id(b, i));
+    }
+
+    pub(crate) fn current<K, V>(&self) -> Option<(Bucket<K, V>, usize)> {
+        self.current.map(from_slot_id)
+    }
+
+    pub(crate) fn heap_bytes<K, V>(&self) -> usize {
+        let arrays: usize = self
+            .retained
+            .iter()
+            .map(|&(_, b)| super::alloc::array_layout::<K, V>(b).map_or(0, |l| l.size()))
+            .sum();
+        let entries = self.left.capacity() + self.at.capacity() + self.id_at.capacity();
+        arrays + entries * 2 * core::mem::size_of::<usize>() + core::mem::size_of::<Self>()
+    }
+}
+
+/// Go's `hiter`: a walk over the array that was current when it started,
+/// from a start bucket and slot offset, that stays correct while the map
+/// grows under it (see the crate docs, "Iteration").
+pub(crate) struct Hiter<K, V> {
+    /// `B` when the walk started (Go's `it.B`).
+    it_b: u8,
+    /// The array walked (Go's `it.buckets`).
+    buckets: Option<NonNull<u8>>,
+    start_bucket: usize,
+    offset: usize,
+    wrapped: bool,
+    /// Next head index to visit.
+    bucket: usize,
+    /// Chain position (Go's `it.bptr`), `None` between chains.
+    bptr: Option<Bucket<K, V>>,
+    /// Next slot counter in `bptr` (0..8, rotated by `offset`).
+    i: usize,
+    /// While walking an old chain during a doubling: the new bucket whose
+    /// entries are wanted (Go's `checkBucket`).
+    check_bucket: Option<usize>,
+}
+
+impl<K, V> Hiter<K, V> {
+    /// Go's `mapiterinit` with random bits `r`.
+    pub(crate) fn new<S>(t: &RawTable<K, V, S>, r: u64) -> Self {
+        let buckets = if t.count == 0 { None } else { t.buckets };
+        let mask = (1usize << t.b) - 1;
+        Hiter {
+            it_b: t.b,
+            buckets,
+            start_bucket: r as usize & mask,
+            offset: ((r >> t.b) & (BUCKET_CNT as u64 - 1)) as usize,
+            wrapped: false,
+            bucket: r as usize & mask,
+            bptr: None,
+            i: 0,
+            check_bucket: None,
+        }
+    }
+
+    /// Marks the table as having a cursor (Go sets `iterator|oldIterator` in
+    /// `mapiterinit`): from now on nothing that the walk may read is freed.
+    pub(crate) fn register<S>(t: &mut RawTable<K, V, S>) {
+        t.release_retained();
+        t.flags |= ITERATOR | OLD_ITERATOR;
+        t.extra.iter = Some(Box::default());
+    }
+
+    /// Go's `mapiternext`. `None` at the end.
+    pub(crate) fn next<S: BuildHasher>(
+        &mut self,
+        t: &RawTable<K, V, S>,
+    ) -> Option<(Bucket<K, V>, usize)>
+    where
+        K: Hash,
+    {
+        let buckets = self.buckets?;
+        loop {
+            let b = match self.bptr {
+                Some(b) => b,
+                None => {
+                    if self.bucket == self.start_bucket && self.wrapped {
+                        self.buckets = None;
+                        return None;
+                    }
+                    let bucket = self.bucket;
+                    let b = match t.oldbuckets {
+                        Some(old) if self.it_b == t.b => {
+                            // Started during this growth (or a same-size grow
+                            // began since): read the old bucket while it is
+                            // not evacuated, keeping only what belongs here.
+                            let oldbucket = bucket & (t.noldbuckets() - 1);
+                            // SAFETY: masked to the old head count.
+                            let ob = unsafe { Bucket::at(old, oldbucket) };
+                            if !is_evacuated(ob.top(0)) {
+                                self.check_bucket = Some(bucket);
+                                ob
+                            } else {
+                                self.check_bucket = None;
+                                // SAFETY: `bucket < 2^it_b`, the walked array's head count.
+                                unsafe { Bucket::at(buckets, bucket) }
+                            }
+                        }
+                        _ => {
+                            self.check_bucket = None;
+                            // SAFETY: as above.
+                            unsafe { Bucket::at(buckets, bucket) }
+                        }
+                    };
+                    self.bucket += 1;
+                    if self.bucket == 1usize << self.it_b {
+                        self.bucket = 0;
+                        self.wrapped = true;
+                    }
+                    self.i = 0;
+                    self.bptr = Some(b);
+                    b
+                }
+            };
+            while self.i < BUCKET_CNT {
+                let offi = (self.i + self.offset) & (BUCKET_CNT - 1);
+                self.i += 1;
+                let top = b.top(offi);
+                if is_empty(top) || top == EVACUATED_EMPTY {
+                    continue;
+                }
+                let (lb, li) = if top >= MIN_TOP_HASH {
+                    (b, offi)
+                } else {
+                    // Evacuated since the walk reached it: follow the entry.
+                    match t.extra.iter.as_deref().and_then(|tr| tr.live(b, offi)) {
+                        Some(live) => live,
+                        None => continue,
+                    }
+                };
+                if let Some(check) = self.check_bucket {
+                    if !t.same_size_grow() {
+                        // SAFETY: `(lb, li)` is a full slot.
+                        let hash = t.hash0.hash_one(unsafe { &*lb.key(li) });
+                        if hash as usize & ((1usize << self.it_b) - 1) != check {
+                            continue;
+                        }
+                    }
+                }
+                return Some((lb, li));
+            }
+            self.bptr = b.overflow();
+            self.i = 0;
+        }
+    }
+}
+
+/// Frees what a cursor kept alive and clears its flags; called when the
+/// cursor ends.
+pub(crate) fn unregister<K, V, S>(t: &mut RawTable<K, V, S>) {
+    t.release_retained();
+    // Chains of old buckets evacuated while the cursor watched were kept;
+    // free them now, since the end of the growth frees only the array.
+    if let Some(old) = t.oldbuckets {
+        let ob = t.old_b();
+        for i in 0..t.noldbuckets() {
+            // SAFETY: `i` is below the old head count.
+            let head = unsafe { Bucket::<K, V>::at(old, i) };
+            if is_evacuated(head.top(0)) {
+                t.free_chain(head, old, ob);
+            }
+        }
+    }
+}

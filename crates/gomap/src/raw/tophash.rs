@@ -1,0 +1,181 @@
+//! Tophash constants and 8-way SWAR matching.
+//!
+//! Each bucket starts with eight tophash bytes. A byte `>= MIN_TOP_HASH` is
+//! the top 8 bits of a full slot's hash; smaller values are slot states.
+//! The eight bytes are read as one `u64` ([`Group`]) so one comparison finds
+//! every candidate slot, the way hashbrown's portable `generic.rs` does.
+
+/// This slot, and every later slot of the chain (overflow buckets included), is empty.
+pub const EMPTY_REST: u8 = 0;
+/// This slot is empty.
+pub const EMPTY_ONE: u8 = 1;
+/// The entry was evacuated to the first half of the larger table.
+pub const EVACUATED_X: u8 = 2;
+/// The entry was evacuated to the second half of the larger table.
+pub const EVACUATED_Y: u8 = 3;
+/// The slot was empty when its bucket was evacuated.
+pub const EVACUATED_EMPTY: u8 = 4;
+/// Smallest tophash of a full slot; hashes whose top byte is below are raised by this.
+pub const MIN_TOP_HASH: u8 = 5;
+
+/// The tophash of a full hash: its top 8 bits, kept clear of the state markers.
+#[inline(always)]
+pub fn tophash(hash: u64) -> u8 {
+    let top = (hash >> 56) as u8;
+    if top < MIN_TOP_HASH {
+        top + MIN_TOP_HASH
+    } else {
+        top
+    }
+}
+
+/// Go's `isEmpty`: the slot holds no entry and is not an evacuation marker.
+#[inline(always)]
+pub fn is_empty(top: u8) -> bool {
+    top <= EMPTY_ONE
+}
+
+/// Go's `evacuated` test on a bucket's first tophash byte: every slot of an
+/// evacuated bucket holds an evacuation marker, so slot 0 speaks for all.
+#[inline(always)]
+pub fn is_evacuated(top0: u8) -> bool {
+    top0 > EMPTY_ONE && top0 < MIN_TOP_HASH
+}
+
+const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HI: u64 = 0x8080_8080_8080_8080;
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// Sets the high bit of every byte of `x` that is zero, exactly.
+///
+/// `(x & 0x7f) + 0x7f` is at most `0xfe`, so no carry crosses into the next
+/// byte; its high bit is set iff the low seven bits are not all zero. OR-ing
+/// `x` adds bytes whose own high bit is set. What stays clear is a zero byte.
+/// Unlike the shorter `(x - 0x01..) & !x & 0x80..`, this has no false
+/// positives, so a match never points at an empty (uninitialised) slot.
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LO7).wrapping_add(LO7)) | x | LO7)
+}
+
+/// The eight tophash bytes of one bucket, loaded as a little-endian `u64`
+/// (slot `i` is byte `i`).
+#[derive(Clone, Copy, Debug)]
+pub struct Group(u64);
+
+impl Group {
+    /// Loads a group from a bucket's tophash array.
+    #[inline(always)]
+    pub fn load(bytes: [u8; 8]) -> Group {
+        Group(u64::from_le_bytes(bytes))
+    }
+
+    /// Slots whose tophash equals `top`.
+    #[inline(always)]
+    pub fn match_byte(self, top: u8) -> BitMask {
+        BitMask(zero_bytes(self.0 ^ (ONES.wrapping_mul(top as u64))))
+    }
+
+    /// Slots that are `EMPTY_REST` or `EMPTY_ONE` (free for an insert).
+    #[inline(always)]
+    pub fn match_empty(self) -> BitMask {
+        BitMask(zero_bytes(self.0 & !ONES))
+    }
+
+    /// Slots that hold an entry (`>= MIN_TOP_HASH`).
+    ///
+    /// A byte with its high bit set is full. For the others, `(b | 0x80) - 5`
+    /// keeps the high bit iff `b >= 5`, and never borrows from the next byte
+    /// because every minuend byte is at least `0x80`.
+    #[inline(always)]
+    pub fn match_full(self) -> BitMask {
+        let low = (self.0 | HI).wrapping_sub(ONES.wrapping_mul(MIN_TOP_HASH as u64)) & HI;
+        BitMask(low | (self.0 & HI))
+    }
+
+    /// Some slot is `EMPTY_REST`: nothing lies beyond it in this chain.
+    #[inline(always)]
+    pub fn any_empty_rest(self) -> bool {
+        zero_bytes(self.0) != 0
+    }
+}
+
+/// A set of slots: bit 7 of byte `i` stands for slot `i`. Iterates in slot order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BitMask(u64);
+
+impl BitMask {
+    /// The empty set.
+    pub const EMPTY: BitMask = BitMask(0);
+
+    /// The lowest set slot.
+    #[inline(always)]
+    pub fn lowest(self) -> Option<usize> {
+        if self.0 == 0 {
+            None
+        } else {
+            Some(self.0.trailing_zeros() as usize / 8)
+        }
+    }
+}
+
+impl Iterator for BitMask {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        let slot = self.lowest()?;
+        self.0 &= self.0 - 1;
+        Some(slot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(bytes: [u8; 8], pred: impl Fn(u8) -> bool) -> Vec<usize> {
+        (0..8).filter(|&i| pred(bytes[i])).collect()
+    }
+
+    #[test]
+    fn tophash_avoids_markers() {
+        assert_eq!(tophash(0), 5);
+        assert_eq!(tophash(4 << 56), 9);
+        assert_eq!(tophash(5 << 56), 5);
+        assert_eq!(tophash(u64::MAX), 255);
+    }
+
+    #[test]
+    fn matching_is_exact_on_every_interesting_byte() {
+        // Every combination of interesting bytes in two positions, the rest
+        // filled with values that provoke borrows in the naive SWAR trick.
+        let interesting = [
+            0u8, 1, 2, 3, 4, 5, 6, 0x7f, 0x80, 0x81, 0x84, 0x85, 0xfe, 0xff,
+        ];
+        for &a in &interesting {
+            for &b in &interesting {
+                for filler in [0u8, 1, 5, 0xff] {
+                    let mut bytes = [filler; 8];
+                    bytes[2] = a;
+                    bytes[5] = b;
+                    let g = Group::load(bytes);
+                    for &t in &interesting {
+                        if t >= MIN_TOP_HASH {
+                            assert_eq!(
+                                g.match_byte(t).collect::<Vec<_>>(),
+                                naive(bytes, |x| x == t)
+                            );
+                        }
+                    }
+                    assert_eq!(g.match_empty().collect::<Vec<_>>(), naive(bytes, is_empty));
+                    assert_eq!(
+                        g.match_full().collect::<Vec<_>>(),
+                        naive(bytes, |x| x >= MIN_TOP_HASH)
+                    );
+                    assert_eq!(g.any_empty_rest(), bytes.contains(&EMPTY_REST));
+                }
+            }
+        }
+    }
+}
