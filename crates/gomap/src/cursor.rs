@@ -94,7 +94,10 @@ impl<K: Hash + Eq, V, S: BuildHasher> Cursor<'_, K, V, S> {
     where
         K: Borrow<Q>,
     {
-        self.raw.remove(key).map(|(_, v)| v)
+        let (k, v) = self.raw.remove(key)?;
+        // Named locals: a panicking K::drop must not leak `v` (rust#47949).
+        drop(k);
+        Some(v)
     }
 
     /// Number of entries in the map now.

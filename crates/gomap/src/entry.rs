@@ -208,7 +208,10 @@ impl<'a, K, V, S> OccupiedEntry<'a, K, V, S> {
     /// assert!(m.is_empty());
     /// ```
     pub fn remove(self) -> V {
-        self.raw.remove_entry().1
+        let (k, v) = self.raw.remove_entry();
+        // Named locals: a panicking K::drop must not leak `v` (rust#47949).
+        drop(k);
+        v
     }
 
     /// Removes the entry, returning key and value.

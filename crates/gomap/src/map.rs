@@ -442,7 +442,10 @@ where
     where
         K: Borrow<Q>,
     {
-        self.remove_entry(key).map(|(_, v)| v)
+        let (k, v) = self.remove_entry(key)?;
+        // Named locals: a panicking K::drop must not leak `v` (rust#47949).
+        drop(k);
+        Some(v)
     }
 
     /// Removes `key`, returning the stored key and value.

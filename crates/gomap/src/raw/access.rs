@@ -86,7 +86,11 @@ impl<K, V, S> RawTable<K, V, S> {
         match self.find_for_insert(hash, |k| *k == key) {
             Ok((b, i)) => {
                 // SAFETY: a full slot, exclusively borrowed.
-                Some(core::mem::replace(unsafe { &mut *b.value(i) }, value))
+                let old = core::mem::replace(unsafe { &mut *b.value(i) }, value);
+                // Drop the unused key while `old` is still a named local: a
+                // panicking K::drop must not leak the value (rust#47949).
+                drop(key);
+                Some(old)
             }
             Err(slot) => {
                 self.insert_new(hash, slot, key, value);
