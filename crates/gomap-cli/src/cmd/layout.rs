@@ -103,7 +103,7 @@ pub fn check_line(r: &LayoutReport) -> String {
         format!(
             "live check passed: {} entries located with locate() in {} buckets ({} in overflow buckets): \
              every key at bucket + {} + slot*{}, every value at bucket + {} + slot*{}, \
-             every slot's tophash full, {} head buckets at array + index*{}",
+             {} head buckets at array + index*{}",
             c.entries,
             c.buckets,
             c.in_overflow,
