@@ -92,7 +92,6 @@ impl<K: BenchKey> MapUnderTest<K> for HashMap<K, u64, BenchHasher> {
     }
 }
 
-#[cfg(feature = "core")]
 impl<K: BenchKey> MapUnderTest<K> for gomap::GoMap<K, u64, BenchHasher> {
     const NAME: &'static str = "gomap";
     fn new_empty() -> Self {
@@ -122,7 +121,6 @@ pub type ContenderFn = fn(&BenchConfig, &ProgressBar) -> ContenderReport;
 /// Every contender, in report order. Add hashbrown or griddle here.
 pub fn contenders<K: BenchKey>() -> Vec<ContenderFn> {
     vec![
-        #[cfg(feature = "core")]
         run_contender::<K, gomap::GoMap<K, u64, BenchHasher>>,
         run_contender::<K, HashMap<K, u64, BenchHasher>>,
     ]

@@ -10,12 +10,10 @@
 pub mod alloc;
 pub mod error;
 pub mod harness;
-#[cfg(feature = "core")]
 pub mod layout;
 pub mod output;
 pub mod plot;
 pub mod render;
-#[cfg(feature = "core")]
 pub mod trace;
 pub mod types;
 

@@ -6,7 +6,6 @@ use gomap_cli::{CliError, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[cfg(feature = "core")]
 mod cmd;
 
 #[global_allocator]
@@ -181,20 +180,12 @@ fn main() -> ExitCode {
             }
         }
     };
-    #[cfg(feature = "core")]
     let result: Result<()> = match cli.cmd {
         Cmd::Tour(a) => cmd::tour::run(&a),
         Cmd::Layout(a) => cmd::layout::run(&a),
         Cmd::Trace(a) => cmd::trace::run(&a),
         Cmd::Render(a) => cmd::render::run(&a),
         Cmd::Bench(a) => cmd::bench::run(&a),
-    };
-    #[cfg(not(feature = "core"))]
-    let result: Result<()> = {
-        let _ = cli.cmd;
-        Err(CliError::msg(
-            "this build lacks the `core` feature: gomap::GoMap has not landed yet",
-        ))
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

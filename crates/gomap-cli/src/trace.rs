@@ -256,7 +256,7 @@ impl GrowthTracer {
         let s = self.sample_of(&h, heap);
         if let Some(samples) = self.samples.as_mut() {
             let last = samples.last().copied();
-            let changed = last.map_or(true, |l| {
+            let changed = last.is_none_or(|l| {
                 l.b != s.b
                     || l.noverflow != s.noverflow
                     || l.heap != s.heap

@@ -1,5 +1,4 @@
 //! End-to-end tests of the `gomap` command: real content, not just exit codes.
-#![cfg(feature = "core")]
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use assert_cmd::Command;

@@ -31,7 +31,7 @@ impl RenderInput<'_> {
         self.structure
             .current
             .as_ref()
-            .map_or(true, |a| a.chains.len() <= DETAIL_MAX_BUCKETS)
+            .is_none_or(|a| a.chains.len() <= DETAIL_MAX_BUCKETS)
     }
 
     /// `GoMap<u64, u64>`.
