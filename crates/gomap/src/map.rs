@@ -515,7 +515,7 @@ where
             .ok_or(TryReserveError::CapacityOverflow)?;
         let b = b_for_hint::<K, V>(needed)?;
         if b > self.raw.b || (self.raw.buckets.is_none() && b > 0) {
-            self.raw.resize(b)?;
+            self.raw.resize(b, true)?;
         }
         Ok(())
     }
@@ -549,7 +549,7 @@ where
             let b = b.min(self.raw.b);
             // Shrinking allocates a smaller array; if even that fails, keep
             // the map as it is (it stays valid), as std does on failure.
-            let _ = self.raw.resize(b);
+            let _ = self.raw.resize(b, want > 0);
         }
     }
 

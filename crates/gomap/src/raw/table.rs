@@ -924,9 +924,12 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
     /// (`reserve`, `shrink_to`): the one operation that is not incremental.
     /// Hashes are computed before anything moves, so a panicking `Hash`
     /// leaves the map as it was.
-    pub(crate) fn resize(&mut self, new_b: u8) -> Result<(), TryReserveError> {
+    ///
+    /// With no entries, `keep` says whether to hold an array at all (a
+    /// request for room for 0 entries frees everything, like `new()`).
+    pub(crate) fn resize(&mut self, new_b: u8, keep: bool) -> Result<(), TryReserveError> {
         if self.count == 0 {
-            let array = if new_b > 0 {
+            let array = if new_b > 0 || keep {
                 Some(alloc::alloc_array::<K, V>(new_b)?)
             } else {
                 None
