@@ -62,7 +62,7 @@ impl Default for Limits {
             range_budget: 12_000,
             cursor_budget: 20_000,
             full_check_every: 16,
-            cheap_stats_buckets: 64,
+            cheap_stats_buckets: 16,
         }
     }
 }
@@ -75,7 +75,7 @@ impl Limits {
             range_budget: 4_000,
             cursor_budget: 6_000,
             full_check_every: 16,
-            cheap_stats_buckets: 64,
+            cheap_stats_buckets: 16,
         }
     }
 }
@@ -355,7 +355,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 self.map.reserve(n);
                 let cap = self.map.capacity();
                 assert!(
-                    cap >= self.model.len() + n,
+                    reserve_ok(cap, self.model.len(), n),
                     "reserve({n}) at len {} gave capacity {cap}, {ctx}",
                     self.model.len()
                 );
@@ -383,7 +383,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                         .try_reserve(n)
                         .unwrap_or_else(|e| panic!("try_reserve({n}) failed: {e:?}, {ctx}"));
                     assert!(
-                        self.map.capacity() >= self.model.len() + n,
+                        reserve_ok(self.map.capacity(), self.model.len(), n),
                         "try_reserve({n}), {ctx}"
                     );
                 }
@@ -703,8 +703,8 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
         let mut yielded: HashSet<K> = HashSet::new();
         // Every key yielded in this run.
         let mut ever: HashSet<K> = HashSet::new();
-        // The entry `remove_current` would remove.
-        let mut current: Option<K> = None;
+        // What `remove_current` would remove.
+        let mut current = Current::None;
         let mut ended = false;
         let mut budget = self.limits.cursor_budget;
         let mut range_left = self.range_left.min(1024);
@@ -718,7 +718,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                        model: &mut HashMap<K, V>,
                        yielded: &mut HashSet<K>,
                        ever: &mut HashSet<K>,
-                       current: &mut Option<K>,
+                       current: &mut Current<K>,
                        ended: &mut bool,
                        d: u8|
          -> bool {
@@ -740,12 +740,11 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                         model.get_mut(&k).unwrap().bump(d as u64);
                     }
                     ever.insert(k.clone());
-                    *current = Some(k);
+                    *current = Current::Live(k);
                     true
                 }
                 None => {
                     *ended = true;
-                    *current = None;
                     false
                 }
             }
@@ -768,21 +767,36 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 }
                 CursorStep::RemoveCurrent => {
                     let got = cur.remove_current();
-                    match current.take() {
-                        Some(k) => {
+                    match std::mem::replace(&mut current, Current::None) {
+                        Current::Live(k) => {
                             let want = model.remove(&k).map(|v| (k.clone(), v));
                             assert_eq!(got, want, "cursor remove_current, {ctx}");
                             removed.insert(k.clone());
                             yielded.remove(&k);
+                            current = Current::Removed(k);
                         }
-                        None => {
-                            assert_eq!(got, None, "remove_current with no current entry, {ctx}")
+                        Current::Reinserted(k) if got.is_some() => {
+                            let want = model.remove(&k).map(|v| (k.clone(), v));
+                            assert_eq!(
+                                got, want,
+                                "remove_current of a re-inserted current key, {ctx}"
+                            );
+                            yielded.remove(&k);
+                            current = Current::Removed(k);
+                        }
+                        state => {
+                            assert_eq!(
+                                got, None,
+                                "remove_current with no current entry ({state:?}), {ctx}"
+                            );
+                            current = state;
                         }
                     }
                 }
                 CursorStep::Insert(k, v) => {
                     let (k, v) = (mk(*k), Self::val(*v));
                     let got = cur.insert(k.clone(), v.clone());
+                    current.inserted(&k);
                     assert_eq!(got, model.insert(k, v), "cursor insert, {ctx}");
                 }
                 CursorStep::InsertRange(k, n) => {
@@ -792,6 +806,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                         let id = (k.0 as u32 + i) % key_space as u32;
                         let (k, v) = (K::make(id as u64), V::make(id as u64 + 1));
                         let got = cur.insert(k.clone(), v.clone());
+                        current.inserted(&k);
                         assert_eq!(
                             got,
                             model.insert(k, v),
@@ -807,9 +822,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                     if want.is_some() {
                         removed.insert(k.clone());
                         yielded.remove(&k);
-                        if current.as_ref() == Some(&k) {
-                            current = None;
-                        }
+                        current.removed(&k);
                     }
                 }
             }
@@ -929,9 +942,10 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 "noverflow vs overflow buckets, {ctx}"
             );
         } else {
+            // (`nevacuate` keeps its last value until the next growth, as in Go.)
             assert_eq!(
-                (s.old_buckets, s.old_buckets_addr, s.evacuated),
-                (0, 0, 0),
+                (s.old_buckets, s.old_buckets_addr),
+                (0, 0),
                 "old array after growth, {ctx}"
             );
             if s.b < 16 && s.overflow_buckets < u16::MAX as usize {
@@ -1152,6 +1166,49 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 top += 5;
             }
             assert_eq!(bucket.tophash[loc.slot], top, "{k:?} tophash, {ctx}");
+        }
+    }
+}
+
+/// `reserve(n)` at `len` left capacity `cap`: room for `len + n`, except
+/// that, as Go's `makemap` with a hint up to 8, an empty map with no array
+/// stays without one (capacity 0) until its first insert.
+fn reserve_ok(cap: usize, len: usize, n: usize) -> bool {
+    cap >= len + n || (cap == 0 && len == 0 && n <= 8)
+}
+
+/// What `Cursor::remove_current` would remove: the entry `next` yielded
+/// last (still so after `next` returned `None`), unless removed since.
+#[derive(Debug)]
+enum Current<K> {
+    None,
+    Live(K),
+    Removed(K),
+    /// Removed, then inserted again: `remove_current` may remove the new
+    /// entry or return `None`.
+    Reinserted(K),
+}
+
+impl<K: PartialEq> Current<K> {
+    fn inserted(&mut self, k: &K) {
+        if let Current::Removed(c) = self {
+            if c == k {
+                let c = std::mem::replace(self, Current::None);
+                if let Current::Removed(c) = c {
+                    *self = Current::Reinserted(c);
+                }
+            }
+        }
+    }
+    fn removed(&mut self, k: &K) {
+        match self {
+            Current::Live(c) | Current::Reinserted(c) if c == k => {
+                let c = std::mem::replace(self, Current::None);
+                if let Current::Live(c) | Current::Reinserted(c) = c {
+                    *self = Current::Removed(c);
+                }
+            }
+            _ => {}
         }
     }
 }
