@@ -182,7 +182,7 @@ pub fn growth_svg(samples: &[GrowthSample], marks: &[GrowthMark], title: &str) -
         let root = root.titled(title, ("sans-serif", 20)).map_err(perr)?;
         let panels = root.split_evenly((3, 1));
         let x_range = || (1f64..n).log_scale();
-        let grey = RGBColor(150, 150, 150);
+        let start_color = RGBColor(44, 160, 44);
         let red = RGBColor(214, 39, 40);
         let blue = PALETTE[0];
 
@@ -205,7 +205,7 @@ pub fn growth_svg(samples: &[GrowthSample], marks: &[GrowthMark], title: &str) -
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(perr)?;
-        draw_marks(&mut c, marks, -0.5, bmax, grey, red)?;
+        draw_marks(&mut c, marks, -0.5, bmax, start_color, red)?;
         c.draw_series(LineSeries::new(
             step(samples, |s| s.b as f64),
             blue.stroke_width(2),
@@ -231,7 +231,7 @@ pub fn growth_svg(samples: &[GrowthSample], marks: &[GrowthMark], title: &str) -
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(perr)?;
-        draw_marks(&mut c, marks, 0.5, bucket_max, grey, red)?;
+        draw_marks(&mut c, marks, 0.5, bucket_max, start_color, red)?;
         c.draw_series(LineSeries::new(
             step(samples, |s| (s.buckets as f64).max(0.5)),
             blue.stroke_width(2),
@@ -273,7 +273,7 @@ pub fn growth_svg(samples: &[GrowthSample], marks: &[GrowthMark], title: &str) -
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(perr)?;
-        draw_marks(&mut c, marks, heap_min, heap_max, grey, red)?;
+        draw_marks(&mut c, marks, heap_min, heap_max, start_color, red)?;
         c.draw_series(LineSeries::new(
             step(samples, |s| (s.heap as f64).max(heap_min)),
             blue.stroke_width(2),
@@ -293,7 +293,7 @@ fn draw_marks<Y>(
     marks: &[GrowthMark],
     lo: f64,
     hi: f64,
-    grey: RGBColor,
+    start_color: RGBColor,
     red: RGBColor,
 ) -> Result<()>
 where
@@ -304,7 +304,7 @@ where
         let x = m.started_at.max(1) as f64;
         c.draw_series(LineSeries::new(
             vec![(x, lo), (x, hi)],
-            grey.mix(0.6).stroke_width(1),
+            start_color.mix(0.7).stroke_width(1),
         ))
         .map_err(perr)?;
         if let Some(f) = m.freed_at {

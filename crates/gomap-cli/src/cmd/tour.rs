@@ -67,13 +67,13 @@ pub fn run(a: &TourArgs) -> Result<()> {
     let chart = plot::growth_svg(
         &samples,
         &marks,
-        &format!("Growing a GoMap<u64, u64> to {GROWTH_N} entries (grey lines: a growth starts; red: its old array is freed)"),
+        &format!("Growing a GoMap<u64, u64> to {GROWTH_N} entries (green lines: a growth starts; red: its old array is freed)"),
     )?;
     write_atomic(&p, chart.as_bytes())?;
     writeln!(o, "  {}", p.display())?;
     writeln!(
         o,
-        "      B, bucket count and heap bytes against entries; grey lines: a growth starts, red: its old array is freed"
+        "      B, bucket count and heap bytes against entries; green lines: a growth starts, red: its old array is freed"
     )?;
     o.flush()?;
     let latency_n = a.latency_n;
