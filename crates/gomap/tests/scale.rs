@@ -10,9 +10,11 @@
 //! - `soak_churn`: `GOMAP_SOAK_OPS` churn ops (default 100 000 000: remove
 //!   the oldest key, insert a new one) at `GOMAP_SOAK_LIVE` live entries
 //!   (default 1 000 000), checked against the sliding-window model at
-//!   intervals; memory must stay bounded: `heap_bytes` and the overflow
-//!   bucket count at the end at most 2x what they were after the first
-//!   `GOMAP_SOAK_LIVE` churn ops (no leak, no unbounded overflow chains).
+//!   intervals; memory must stay bounded: `heap_bytes` at most 2x what it
+//!   was after the first `GOMAP_SOAK_LIVE` churn ops (no leak), and the
+//!   overflow bucket count at most 2x that baseline or, if more, no more
+//!   than Go's same-size growth lets accumulate before compacting (about
+//!   one per bucket; see `overflow_bound`).
 //!
 //! Timings are reported, never asserted.
 
@@ -59,7 +61,13 @@ fn grow_to_100m() {
 
     let mut max_latency = Duration::ZERO;
     let mut max_at = 0u64;
+    // The inserts that start a doubling allocate the new array; the others
+    // only evacuate two old buckets at most.
+    let mut max_growth_start = Duration::ZERO;
+    let mut max_other = Duration::ZERO;
     let mut over_1ms = 0u64;
+    // Latency histogram in powers of two of nanoseconds.
+    let mut hist = [0u64; 40];
     let mut growths = 0u32;
     let mut b = m.header().b;
     for k in 0..n {
@@ -67,6 +75,8 @@ fn grow_to_100m() {
         let old = m.insert(k, value_of(k));
         let dt = t.elapsed();
         debug_assert!(old.is_none());
+        let ns = dt.as_nanos().max(1) as u64;
+        hist[(63 - ns.leading_zeros()) as usize] += 1;
         if dt > max_latency {
             max_latency = dt;
             max_at = k;
@@ -78,6 +88,9 @@ fn grow_to_100m() {
         if h.b != b {
             growths += 1;
             b = h.b;
+            max_growth_start = max_growth_start.max(dt);
+        } else {
+            max_other = max_other.max(dt);
         }
     }
     let insert_time = start.elapsed();
@@ -93,8 +106,27 @@ fn grow_to_100m() {
         mib(stats.heap_bytes as u64)
     );
     println!(
-        "grow_to_100m: max single-insert latency {max_latency:.2?} (at insert #{max_at}, len {max_at}); {over_1ms} inserts over 1 ms"
+        "grow_to_100m: max single-insert latency {max_latency:.2?} (insert #{max_at}); growth-starting inserts max {max_growth_start:.2?}, all others max {max_other:.2?}; {over_1ms} inserts over 1 ms (on a shared machine, preemption shows up here too)"
     );
+    let mut line =
+        String::from("grow_to_100m: insert latency percentiles (upper bounds, powers of 2):");
+    for (name, q) in [
+        ("p50", 0.5),
+        ("p99", 0.99),
+        ("p99.9", 0.999),
+        ("p99.99", 0.9999),
+        ("p99.999", 0.99999),
+    ] {
+        let want = (q * n as f64).ceil() as u64;
+        let mut acc = 0u64;
+        if let Some(i) = hist.iter().position(|c| {
+            acc += c;
+            acc >= want
+        }) {
+            line += &format!(" {name} < {:?}", Duration::from_nanos(1u64 << (i + 1)));
+        }
+    }
+    println!("{line}");
     // Growth is exactly Go's: the final B is the smallest with !overLoadFactor(n, B).
     let mut want_b = 0u8;
     while n > 8 && n > 13 * ((1u64 << want_b) / 2) {
@@ -135,6 +167,16 @@ fn grow_to_100m() {
         "grow_to_100m: after shrink_to_fit heap {} bytes",
         m.stats().heap_bytes
     );
+}
+
+/// The overflow bucket count under churn: at most 2x the baseline, or up to
+/// the point where Go's rule compacts the chains with a same-size growth
+/// (`noverflow >= 2^min(B, 15)`; above B = 15 `noverflow` counts 1 in
+/// `2^(B-15)` overflow buckets, so that point is about `2^B` real ones, 5%
+/// slack for the random counting).
+fn overflow_bound(base: &gomap::MapStats, now: &gomap::MapStats) -> usize {
+    let go_trigger = now.buckets + now.buckets / 20 + 1;
+    (2 * base.overflow_buckets).max(go_trigger)
 }
 
 #[test]
@@ -235,8 +277,8 @@ fn soak_churn() {
                     s.heap_bytes
                 );
                 assert!(
-                    s.overflow_buckets <= 2 * base.overflow_buckets.max(s.buckets / 64),
-                    "overflow buckets grew from {} to {} after {done} ops",
+                    s.overflow_buckets <= overflow_bound(&base, &s),
+                    "overflow buckets grew from {} to {} after {done} ops ({s:?})",
                     base.overflow_buckets,
                     s.overflow_buckets
                 );
@@ -267,7 +309,7 @@ fn soak_churn() {
     );
     assert!(s.heap_bytes <= 2 * base.heap_bytes, "heap not bounded");
     assert!(
-        s.overflow_buckets <= 2 * base.overflow_buckets.max(s.buckets / 64),
-        "overflow buckets not bounded"
+        s.overflow_buckets <= overflow_bound(&base, &s),
+        "overflow buckets not bounded: {s:?}"
     );
 }
