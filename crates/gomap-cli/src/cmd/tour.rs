@@ -116,7 +116,7 @@ fn header_section(o: &mut impl Write) -> Result<()> {
     let size = std::mem::size_of::<GoMap<u64, u64>>();
     writeln!(
         o,
-        "A GoMap<u64, u64> is {size} bytes, held inline wherever you put it (a local, a struct field, a Box);\nthere is no hidden extra allocation for the header. Its fields, as laid out by rustc:"
+        "A GoMap<u64, u64> is {size} bytes, held inline wherever you put it (a local, a struct field, a Box);\nthere is no hidden extra allocation for the header. (Go's hmap is 48 bytes: its hash0 is a uint32\nseed and extra a pointer; here hash0 is the hasher value and the overflow bookkeeping is inline.)\nIts fields, as laid out by rustc:"
     )?;
     let mut fields = GoMap::<u64, u64>::header_fields();
     fields.sort_by_key(|f| f.offset);
@@ -193,28 +193,37 @@ fn addresses_section(o: &mut impl Write) -> Result<()> {
     m.insert(8, 8); // the 9th entry: 9 > 6.5 * 1, a doubling
     let after = m.header();
     let map_addr2 = &m as *const GoMap<u64, u64> as usize;
-    writeln!(
-        o,
-        "  with 8 entries (B = {}):  map value at {} (stack)   buckets at {} (heap)",
-        before.b,
-        addr(map_addr),
-        addr(before.buckets)
-    )?;
-    writeln!(
-        o,
-        "  after the 9th insert (B = {}): map value at {} (unchanged) buckets at {} (a new, larger array)",
-        after.b,
-        addr(map_addr2),
-        addr(after.buckets)
-    )?;
     let boxed = Box::new(m);
     let boxed_addr = &*boxed as *const GoMap<u64, u64> as usize;
-    writeln!(
-        o,
-        "  moved into a Box:             map value at {} (heap now) buckets at {} (not moved)",
-        addr(boxed_addr),
-        addr(boxed.header().buckets)
-    )?;
+    let rows = [
+        (
+            format!("with 8 entries (B = {}):", before.b),
+            addr(map_addr),
+            "(stack)",
+            addr(before.buckets),
+            "(heap)",
+        ),
+        (
+            format!("after the 9th insert (B = {}):", after.b),
+            addr(map_addr2),
+            "(unchanged)",
+            addr(after.buckets),
+            "(a new, larger array)",
+        ),
+        (
+            "moved into a Box:".to_string(),
+            addr(boxed_addr),
+            "(heap now)",
+            addr(boxed.header().buckets),
+            "(not moved)",
+        ),
+    ];
+    for (label, map_at, map_note, buckets_at, buckets_note) in rows {
+        writeln!(
+            o,
+            "  {label:<31} map value at {map_at:<16} {map_note:<12} buckets at {buckets_at:<16} {buckets_note}"
+        )?;
+    }
     writeln!(
         o,
         "  Growing replaces the array the header points to; moving the map copies only the {}-byte header.",
@@ -281,12 +290,17 @@ fn alloc_section(o: &mut impl Write) -> Result<()> {
     )?;
     writeln!(
         o,
-        "  9th insert                 {} allocation(s), {} bytes; {} bytes freed: a doubling to B = {} ({} buckets); the old bucket was moved and freed at once",
+        "  9th insert                 {} allocation(s), {} bytes; {} bytes freed: a doubling to B = {} ({} buckets){}",
         d4.allocs,
         d4.bytes_allocated,
         d4.bytes_freed,
         m.header().b,
-        1u64 << m.header().b
+        1u64 << m.header().b,
+        if d4.bytes_freed as usize >= bucket && !m.header().growing {
+            ";\n                             its 8 entries moved at once and the old bucket was freed in the same insert"
+        } else {
+            ""
+        }
     )?;
     writeln!(
         o,
