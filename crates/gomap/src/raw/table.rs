@@ -428,7 +428,13 @@ impl<K, V, S> RawTable<K, V, S> {
     /// Drops every entry, in place. If a `Drop` panics, the remaining
     /// entries are still dropped (a second panic aborts, as in std).
     fn drop_entries(&mut self) {
-        if !core::mem::needs_drop::<K>() && !core::mem::needs_drop::<V>() {
+        let l = Bucket::<K, V>::LAYOUT;
+        // Indirect slots own a heap box even when K and V have no drop glue.
+        if !core::mem::needs_drop::<K>()
+            && !core::mem::needs_drop::<V>()
+            && !l.indirect_key
+            && !l.indirect_value
+        {
             self.count = 0;
             return;
         }
