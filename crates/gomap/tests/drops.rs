@@ -375,6 +375,10 @@ fn entry_api_during_growth() {
         m.entry(t.key(next)).or_insert_with(|| t.val(next));
         *m.entry(t.key(0)).or_insert(t.val(9999)) = t.val(0);
         next += 1;
+        assert!(
+            next <= 1000 + 32,
+            "growth out of B = 5 takes at most 32 writes"
+        );
     }
     assert_eq!(t.v.drops_of(9999), (next - 1000) as usize);
     assert_eq!(m.len(), 209 + (next - 1000) as usize);
@@ -480,6 +484,7 @@ fn removes_and_overwrites_while_growing() {
         let old = m.insert(t.key(i + 100), t.val(i + 100));
         assert!(old.is_some());
         i += 1;
+        assert!(i <= 32, "growth out of B = 5 takes at most 32 writes");
     }
     assert_holds(&m, (i..209).collect::<Vec<_>>());
     t.assert_only_map_alive(&m);

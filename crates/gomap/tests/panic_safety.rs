@@ -748,3 +748,31 @@ impl Fx {
         );
     }
 }
+
+#[test]
+fn key_drop_panics_in_clear_and_map_drop() {
+    // A key's Drop panicking must not keep its value (or anything else) alive.
+    for growing in [false, true] {
+        let mut fx = if growing {
+            Fx::growing_b3()
+        } else {
+            Fx::full_b3()
+        };
+        fx.ctl.arm_drop(20);
+        let r = catch_unwind(AssertUnwindSafe(|| fx.m.clear()));
+        expect_err(r, "clear");
+        assert!(fx.m.is_empty());
+        fx.model.clear();
+        fx.check();
+        for id in 0..60 {
+            fx.insert(id, mix(id));
+        }
+        fx.check();
+        fx.ctl.arm_drop(30);
+        let Fx { ctl, vals, m, .. } = fx;
+        let r = catch_unwind(AssertUnwindSafe(move || drop(m)));
+        expect_err(r, "drop");
+        ctl.keys.assert_all_dropped_once();
+        vals.assert_all_dropped_once();
+    }
+}

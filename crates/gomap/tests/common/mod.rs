@@ -439,3 +439,25 @@ pub fn quiet_intentional_panics() {
         }));
     });
 }
+
+/// Repeats `write` until no growth is in progress. Go's growWork evacuates at
+/// least one old bucket per write, so this must take at most (old bucket
+/// count) writes; a map that never finishes fails here instead of hanging.
+pub fn finish_growth<K, V, S>(
+    m: &mut gomap::GoMap<K, V, S>,
+    mut write: impl FnMut(&mut gomap::GoMap<K, V, S>),
+) where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    let bound = m.stats().old_buckets;
+    let mut writes = 0;
+    while m.header().growing {
+        write(m);
+        writes += 1;
+        assert!(
+            writes <= bound,
+            "growth out of {bound} old buckets not finished after {writes} writes"
+        );
+    }
+}
