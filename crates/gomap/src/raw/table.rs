@@ -87,6 +87,11 @@ pub(crate) struct Extra {
     pub(crate) heap_overflow: usize,
     /// State of a live cursor: forwarding of moved entries, retained arrays.
     pub(crate) iter: Option<Box<IterTrack>>,
+    /// Writes (inserts, updates, removes) since the growth in progress
+    /// started, for the `evacuation_done` event. Only with `tracing`, so the
+    /// header and the write path are unchanged without it.
+    #[cfg(feature = "tracing")]
+    pub(crate) grow_writes: usize,
 }
 
 /// The map header. `#[repr(C)]` keeps Go's field order so the layout report
@@ -145,6 +150,8 @@ impl<K, V, S> RawTable<K, V, S> {
                 overflow_end: core::ptr::null_mut(),
                 heap_overflow: 0,
                 iter: None,
+                #[cfg(feature = "tracing")]
+                grow_writes: 0,
             },
             marker: PhantomData,
         }
@@ -565,6 +572,8 @@ impl<K, V, S> RawTable<K, V, S> {
                 ),
                 heap_overflow: core::mem::take(&mut self.extra.heap_overflow),
                 iter: self.extra.iter.take(),
+                #[cfg(feature = "tracing")]
+                grow_writes: 0,
             },
             marker: PhantomData,
         };
@@ -648,6 +657,10 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         }
         let bucket = hash as usize & self.bucket_mask();
         if self.growing() {
+            #[cfg(feature = "tracing")]
+            {
+                self.extra.grow_writes += 1;
+            }
             self.grow_work(bucket);
         }
         // SAFETY: `bucket < 2^B` and the array is allocated.
@@ -772,6 +785,12 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         self.install_array(new_b, array);
         self.nevacuate = 0;
         self.noverflow = 0;
+        #[cfg(feature = "tracing")]
+        {
+            self.extra.grow_writes = 0;
+        }
+        // `len` is the count before the insert that starts the growth (Go's
+        // `hashGrow` runs before `count++`): the 9th insert reports len 8.
         #[cfg(feature = "tracing")]
         tracing::debug!(
             target: "gomap",
@@ -898,6 +917,8 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         let ob = self.old_b();
         #[cfg(feature = "tracing")]
         let freed = alloc::array_layout::<K, V>(ob).map_or(0, |l| l.size());
+        #[cfg(feature = "tracing")]
+        let retained = self.flags & OLD_ITERATOR != 0;
         if self.flags & OLD_ITERATOR != 0 {
             // A cursor may still walk it (Go's GC would keep it alive).
             self.extra
@@ -921,8 +942,13 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             len = self.count,
             b = self.b,
             old_buckets = 1usize << ob,
-            bytes_freed = freed,
-            "gomap: evacuation finished, old array freed"
+            writes = self.extra.grow_writes,
+            // The old array's allocation (its overflow chains were freed as
+            // their buckets were evacuated). With a live cursor it is kept
+            // until the cursor ends: 0 bytes freed now, `retained` true.
+            bytes_freed = if retained { 0 } else { freed },
+            retained,
+            "gomap: evacuation finished"
         );
     }
 
