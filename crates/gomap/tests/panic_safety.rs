@@ -776,3 +776,72 @@ fn key_drop_panics_in_clear_and_map_drop() {
         vals.assert_all_dropped_once();
     }
 }
+
+#[test]
+fn key_drop_panics_in_entry_cursor_and_retain_paths() {
+    for growing in [false, true] {
+        let mut fx = if growing {
+            Fx::growing_b3()
+        } else {
+            Fx::full_b3()
+        };
+
+        // entry(k) on an occupied key: the given key is dropped, and the
+        // unused default with it; the map keeps its entry.
+        let h = fx.model[&3];
+        fx.ctl.arm_drop(3);
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            fx.m.entry(fx.ctl.key(3, h)).or_insert(fx.vals.value(3));
+        }));
+        let _ = r; // (whether it surfaces depends on where the key is dropped)
+        fx.adopt(3, h);
+        assert!(fx.m.contains_key(&Probe { id: 3, hash: h }));
+
+        // OccupiedEntry::remove: one of the two keys with id 4 panics in Drop.
+        let h = fx.model[&4];
+        fx.ctl.arm_drop(4);
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            if let gomap::Entry::Occupied(o) = fx.m.entry(fx.ctl.key(4, h)) {
+                drop(o.remove());
+            }
+        }));
+        expect_err(r, "OccupiedEntry::remove");
+        fx.adopt(4, h);
+
+        // OccupiedEntry::remove_entry hands the stored key out.
+        let h = fx.model[&5];
+        fx.ctl.arm_drop(5);
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            if let gomap::Entry::Occupied(o) = fx.m.entry(fx.ctl.key(5, h)) {
+                drop(o.remove_entry());
+            }
+        }));
+        expect_err(r, "OccupiedEntry::remove_entry");
+        fx.adopt(5, h);
+
+        // Cursor::remove of a stored key whose Drop panics.
+        let p = fx.probe(6);
+        fx.ctl.arm_drop(6);
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            let mut c = fx.m.cursor();
+            let _ = c.next();
+            c.remove(&p)
+        }));
+        expect_err(r, "Cursor::remove");
+        fx.adopt(6, p.hash);
+        assert!(!fx.m.contains_key(&p));
+
+        // retain dropping a key that panics.
+        fx.ctl.arm_drop(7);
+        let r = catch_unwind(AssertUnwindSafe(|| fx.m.retain(|k, _| k.id() != 7)));
+        expect_err(r, "retain");
+        fx.adopt(7, fx.model[&7]);
+        assert!(!fx.m.contains_key(&Probe {
+            id: 7,
+            hash: mix(7)
+        }));
+
+        fx.finish_growth();
+        fx.end();
+    }
+}
