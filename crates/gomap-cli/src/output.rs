@@ -130,6 +130,16 @@ pub fn write_json<T: serde::Serialize>(o: &mut impl Write, v: &T) -> Result<()> 
     Ok(())
 }
 
+/// `1 bucket`, `2 buckets`.
+pub fn plural(n: impl Into<u64>, word: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +164,7 @@ mod tests {
         assert_eq!(human_bytes(2048), "2.0 KiB");
         assert_eq!(human_ns(85.0), "85 ns");
         assert_eq!(addr(0), "nil");
+        assert_eq!(plural(1u64, "bucket"), "1 bucket");
+        assert_eq!(plural(2u64, "write"), "2 writes");
     }
 }

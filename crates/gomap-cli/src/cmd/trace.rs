@@ -196,13 +196,13 @@ fn trace<K: MenuType>(a: &TraceArgs) -> Result<()> {
             .count();
         writeln!(
             o,
-            "done: {} writes, len {}, B {} ({} buckets + {} overflow), {} growths ({} doubling, {} same-size), map heap {}{}",
-            tr.writes(),
+            "done: {}, len {}, B {} ({} + {} overflow), {} ({} doubling, {} same-size), map heap {}{}",
+            gomap_cli::output::plural(tr.writes(), "write"),
             fin.len,
             fin.b,
-            fin.buckets,
+            gomap_cli::output::plural(fin.buckets as u64, "bucket"),
             fin.overflow_buckets,
-            tr.events.len(),
+            gomap_cli::output::plural(tr.events.len() as u64, "growth"),
             doublings,
             tr.events.len() - doublings,
             gomap_cli::output::human_bytes(fin.heap_bytes),

@@ -118,9 +118,9 @@ pub fn render(input: &RenderInput<'_>) -> String {
         let _ = writeln!(o, "  subgraph cluster_{id} {{");
         let _ = writeln!(
             o,
-            "    label=\"{title} @ {} ({} buckets)\";",
+            "    label=\"{title} @ {} ({})\";",
             crate::output::addr(a.addr),
-            a.chains.len()
+            crate::output::plural(a.chains.len() as u64, "bucket")
         );
         if input.detailed() {
             for c in &a.chains {

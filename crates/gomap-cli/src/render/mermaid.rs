@@ -81,9 +81,9 @@ pub fn render(input: &RenderInput<'_>) -> String {
             o,
             "    subgraph {id} [\"{}\"]",
             label(&format!(
-                "{title} at {}: {} buckets",
+                "{title} at {}: {}",
                 crate::output::addr(a.addr),
-                a.chains.len()
+                crate::output::plural(a.chains.len() as u64, "bucket")
             ))
         );
         let _ = writeln!(o, "        direction TB");

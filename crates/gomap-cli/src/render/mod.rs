@@ -43,14 +43,13 @@ impl RenderInput<'_> {
     pub fn headline(&self) -> String {
         let s = &self.structure.stats;
         let mut line = format!(
-            "{}: {} entries, B = {} ({} buckets of {} bytes), {} overflow bucket{}",
+            "{}: {}, B = {} ({} of {} bytes), {}",
             self.type_name(),
-            s.len,
+            crate::output::plural(s.len as u64, "entry").replace("entrys", "entries"),
             s.b,
-            s.buckets,
+            crate::output::plural(s.buckets as u64, "bucket"),
             self.layout.bucket_size,
-            s.overflow_buckets,
-            if s.overflow_buckets == 1 { "" } else { "s" }
+            crate::output::plural(s.overflow_buckets as u64, "overflow bucket"),
         );
         if s.growing {
             line.push_str(&format!(
