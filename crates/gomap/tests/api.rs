@@ -444,14 +444,18 @@ fn behaves_like_std_under_a_random_workload() {
     assert_eq!(a, b);
 }
 
-#[test]
-fn cursor_range_with_mutation() {
-    // Go's guarantees: entries present throughout are yielded exactly once;
-    // removed before reached: not yielded; inserted: at most once.
+/// Go's range-with-mutation guarantees, through `cursor()`: entries present
+/// for the whole iteration are yielded exactly once; removed before reached:
+/// not yielded; inserted during it: at most once; nothing twice. The map
+/// holds `start` keys (0..start) when the cursor starts (mid-growth when
+/// `start` is just over a threshold), and `inserts` new keys go in during the
+/// iteration (enough to start one or two growths).
+fn cursor_scenario(start: u64, inserts: u64) {
     let mut m = M::new();
-    for i in 0..200u64 {
+    for i in 0..start {
         m.insert(i, i);
     }
+    let started_growing = m.header().growing;
     let b_before = m.header().b;
     let mut seen: Vec<u64> = Vec::new();
     let mut removed_ahead = HashSet::new();
@@ -469,14 +473,13 @@ fn cursor_range_with_mutation() {
             }
             if n % 7 == 0 {
                 // Remove some other original key (maybe not reached yet).
-                let other = (k * 13 + 1) % 200;
+                let other = (k * 13 + 1) % start;
                 if other % 5 != 0 && !seen.contains(&other) && c.remove(&other).is_some() {
                     removed_ahead.insert(other);
                 }
             }
-            if n < 400 {
-                // Inserts, enough to start a growth mid-iteration.
-                let new = 10_000 + n;
+            if n <= inserts {
+                let new = 1_000_000 + n;
                 assert_eq!(c.insert(new, new), None);
                 inserted.insert(new);
             }
@@ -487,7 +490,7 @@ fn cursor_range_with_mutation() {
         *counts.entry(*k).or_insert(0) += 1;
     }
     assert!(counts.values().all(|&n| n == 1), "no entry yielded twice");
-    for k in 0..200u64 {
+    for k in 0..start {
         if removed_ahead.contains(&k) {
             assert!(
                 !counts.contains_key(&k),
@@ -501,10 +504,13 @@ fn cursor_range_with_mutation() {
         }
     }
     for k in counts.keys() {
-        assert!(*k < 200 || inserted.contains(k));
+        assert!(
+            *k < start || inserted.contains(k),
+            "yielded a key never inserted: {k}"
+        );
     }
     // The map is what the operations say.
-    for k in 0..200u64 {
+    for k in 0..start {
         let want = if k % 5 == 0 || removed_ahead.contains(&k) {
             None
         } else {
@@ -523,17 +529,65 @@ fn cursor_range_with_mutation() {
         };
         assert_eq!(m.get(k).copied(), want, "inserted key {k}");
     }
-    assert!(
-        m.header().b > b_before,
-        "the inserts grew the map mid-iteration"
+    let want_len = (0..start)
+        .filter(|k| k % 5 != 0 && !removed_ahead.contains(k))
+        .count()
+        + inserted
+            .iter()
+            .filter(|k| !(counts.contains_key(k) && *k % 5 == 0))
+            .count();
+    assert_eq!(m.len(), want_len);
+    assert_eq!(m.iter().count(), want_len);
+    if inserts > 0 {
+        assert!(
+            started_growing || m.header().b > b_before,
+            "the inserts grew the map mid-iteration"
+        );
+    }
+    // Once the cursor is gone, growth finishes and every old array is freed.
+    finish_growth(&mut m, |m| {
+        m.insert(1, 1);
+    });
+    let s = m.stats();
+    assert_eq!(s.old_buckets_addr, 0);
+    assert_eq!(
+        s.heap_bytes,
+        expected_heap(&m),
+        "an array retained for the cursor was not freed"
     );
+}
+
+#[test]
+fn cursor_range_with_mutation() {
+    cursor_scenario(200, 400);
+}
+
+#[test]
+fn cursor_started_mid_growth() {
+    // 209 keys: a doubling out of B = 5 has just started.
+    cursor_scenario(209, 0);
+    cursor_scenario(209, 50);
+    cursor_scenario(209, 2000);
+}
+
+#[test]
+fn cursor_without_mutation_and_edge_cases() {
+    cursor_scenario(1, 0);
+    cursor_scenario(8, 1);
+    cursor_scenario(100, 0);
     // A cursor over an empty map, and one that stops early.
     let mut e = M::new();
     assert!(e.cursor().next().is_none());
+    let mut m: M = (0..50).map(|i| (i, i)).collect();
     let mut c = m.cursor();
     let _ = c.next();
     drop(c);
-    assert!(m.len() > 100);
+    assert_eq!(m.len(), 50);
+    // remove_current before any next() removes nothing.
+    let mut c = m.cursor();
+    assert_eq!(c.remove_current(), None);
+    drop(c);
+    assert_eq!(m.len(), 50);
 }
 
 #[test]

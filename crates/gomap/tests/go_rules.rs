@@ -17,25 +17,6 @@ fn bucket_size() -> usize {
     M::layout().bucket_size
 }
 
-/// Bytes a map of inline keys and values must have allocated when no
-/// iteration is alive: its arrays (with their pre-allocated overflow
-/// buckets), plus each overflow bucket allocated on its own.
-fn expected_heap<K: Hash + Eq, V, S: BuildHasher>(m: &GoMap<K, V, S>) -> usize {
-    let s = m.stats();
-    let size = GoMap::<K, V, S>::layout().bucket_size;
-    if s.buckets == 0 {
-        assert_eq!(s.overflow_buckets, 0);
-        return 0;
-    }
-    let used_prealloc = s.preallocated_overflow - s.free_preallocated_overflow;
-    let own_overflow = s.overflow_buckets - used_prealloc;
-    let current = (s.buckets + s.preallocated_overflow) * size;
-    // The old array's pre-allocated overflow count is not reported, so only
-    // check the exact sum when not growing.
-    assert!(!s.growing, "expected_heap is for a map that is not growing");
-    current + own_overflow * size
-}
-
 /// An old bucket is evacuated when its first tophash is evacuatedX, evacuatedY
 /// or evacuatedEmpty (Go's `evacuated(b)`).
 fn is_evacuated(tophash: &[u8; 8]) -> bool {

@@ -461,3 +461,23 @@ pub fn finish_growth<K, V, S>(
         );
     }
 }
+
+/// Bytes a map of inline keys and values must have allocated when it is not
+/// growing and no cursor is alive: its array (with its pre-allocated
+/// overflow buckets) plus each overflow bucket allocated on its own.
+pub fn expected_heap<K, V, S>(m: &gomap::GoMap<K, V, S>) -> usize
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    let s = m.stats();
+    assert!(!s.growing, "expected_heap is for a map that is not growing");
+    let size = gomap::GoMap::<K, V, S>::layout().bucket_size;
+    if s.buckets == 0 {
+        assert_eq!(s.overflow_buckets, 0);
+        return 0;
+    }
+    let used_prealloc = s.preallocated_overflow - s.free_preallocated_overflow;
+    let own_overflow = s.overflow_buckets - used_prealloc;
+    (s.buckets + s.preallocated_overflow + own_overflow) * size
+}
