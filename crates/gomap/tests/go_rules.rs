@@ -811,6 +811,7 @@ fn clear_keeps_the_bucket_array() {
     assert!(s.heap_bytes >= (s.buckets + s.preallocated_overflow) * bucket_size());
     assert_eq!(m.iter().count(), 0);
     assert_eq!(m.get(&5), None);
+    assert_eq!(s.heap_bytes, expected_heap(&m));
     // Every slot of the array reads empty.
     let st = m.structure();
     for chain in &st.current.as_ref().unwrap().chains {
@@ -837,6 +838,39 @@ fn clear_keeps_the_bucket_array() {
         after.heap_bytes
     );
     assert_eq!(m.get(&999), Some(&1000));
+}
+
+#[test]
+fn clear_accounts_for_overflow_buckets_exactly() {
+    // Crowded chains make overflow buckets for sure: B = 1 (none
+    // pre-allocated) and B = 4 (one pre-allocated, the rest allocated alone).
+    for (hint, n) in [(12usize, 12u64), (100, 30)] {
+        let mut m = IdMap::with_capacity_and_hasher(hint, IdHash);
+        for j in 0..n {
+            m.insert(crowd_key(0, j), j);
+        }
+        let full = m.stats();
+        assert_eq!(full.overflow_buckets, (n as usize - 1) / 8);
+        assert_eq!(full.heap_bytes, expected_heap(&m));
+        m.clear();
+        let s = m.stats();
+        assert_eq!(s.buckets_addr, full.buckets_addr);
+        assert_eq!(
+            s.heap_bytes,
+            expected_heap(&m),
+            "heap_bytes after clear vs the chains"
+        );
+        for j in 0..n {
+            m.insert(crowd_key(0, j), j);
+        }
+        let again = m.stats();
+        assert_eq!(again.overflow_buckets, full.overflow_buckets);
+        assert_eq!(
+            again.heap_bytes, full.heap_bytes,
+            "refill after clear: same memory as before"
+        );
+        assert_eq!(again.heap_bytes, expected_heap(&m));
+    }
 }
 
 #[test]
