@@ -4,14 +4,14 @@
 //! evacuation of crowded buckets, all checked against std's `HashMap`.
 #![no_main]
 
-use gomap_testkit::{run_ops_adversarial, run_ops_adversarial_string, AdversarialState, Op};
+use gomap_testkit::{run_ops, AdversarialState, Limits, Op};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (AdversarialState, bool, Vec<Op>)| {
     let (state, strings, ops) = input;
     if strings {
-        run_ops_adversarial_string(state, &ops);
+        run_ops::<String, String, _>(state, Limits::fuzz_adversarial(), &ops);
     } else {
-        run_ops_adversarial(state, &ops);
+        run_ops::<u64, u64, _>(state, Limits::fuzz_adversarial(), &ops);
     }
 });

@@ -3,14 +3,15 @@
 //! picks `u64 -> u64` or `String -> String` maps.
 #![no_main]
 
-use gomap_testkit::{run_ops_string, run_ops_u64, Op};
+use gomap::DefaultHashBuilder;
+use gomap_testkit::{run_ops, Limits, Op};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (bool, Vec<Op>)| {
     let (strings, ops) = input;
     if strings {
-        run_ops_string(&ops);
+        run_ops::<String, String, _>(DefaultHashBuilder::default(), Limits::fuzz(), &ops);
     } else {
-        run_ops_u64(&ops);
+        run_ops::<u64, u64, _>(DefaultHashBuilder::default(), Limits::fuzz(), &ops);
     }
 });

@@ -1,11 +1,17 @@
 //! The differential runner: a `GoMap` and a std `HashMap` driven in lockstep.
 
 use std::any::Any;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
 use std::fmt::Debug;
+use std::fmt::Display;
 use std::hash::BuildHasher;
 
-use gomap::{Entry, GoMap, SlotState};
+use gomap::{DefaultHashBuilder, Entry, GoMap, SlotState};
+
+/// std's `HashMap` with a fast hasher: the model (SipHash made the model
+/// cost more than the map under test).
+pub type HashMap<K, V> = StdHashMap<K, V, DefaultHashBuilder>;
+type HashSet<K> = StdHashSet<K, DefaultHashBuilder>;
 
 use crate::keys::{TestKey, TestValue};
 use crate::op::{CursorStep, EntryOp, Key, Op, Val, KEY_SPACE, MAX_RANGE};
@@ -53,6 +59,8 @@ pub struct Limits {
     /// `stats()` / `structure()` checks every op while the map has at most
     /// this many buckets, and every `full_check_every` ops above.
     pub cheap_stats_buckets: usize,
+    /// Full checks also `locate()` every key while the map has at most this many.
+    pub locate_max_len: usize,
 }
 
 impl Default for Limits {
@@ -63,6 +71,7 @@ impl Default for Limits {
             cursor_budget: 20_000,
             full_check_every: 16,
             cheap_stats_buckets: 16,
+            locate_max_len: 2048,
         }
     }
 }
@@ -76,6 +85,30 @@ impl Limits {
             cursor_budget: 6_000,
             full_check_every: 16,
             cheap_stats_buckets: 16,
+            locate_max_len: 2048,
+        }
+    }
+
+    /// For fuzzing: the same checks, run less often, so more inputs run per
+    /// second (every op still compares results and `len`; structure and full
+    /// contents every 32 ops, after whole-map ops and at the end).
+    pub fn fuzz() -> Self {
+        Limits {
+            range_budget: 6_000,
+            full_check_every: 32,
+            cheap_stats_buckets: 8,
+            locate_max_len: 512,
+            ..Limits::default()
+        }
+    }
+
+    /// [`Limits::fuzz`] for colliding hashers.
+    pub fn fuzz_adversarial() -> Self {
+        Limits {
+            key_space: 1024,
+            range_budget: 1_500,
+            cursor_budget: 3_000,
+            ..Limits::fuzz()
         }
     }
 }
@@ -90,7 +123,7 @@ pub struct Differential<K, V, S> {
     limits: Limits,
     range_left: u32,
     step: usize,
-    current_op: String,
+    current_op: Option<Op>,
 }
 
 impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K, V, S> {
@@ -109,12 +142,12 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
         );
         Differential {
             map,
-            model: HashMap::new(),
+            model: HashMap::default(),
             hasher,
             range_left: limits.range_budget,
             limits,
             step: 0,
-            current_op: String::new(),
+            current_op: None,
         }
     }
 
@@ -132,36 +165,39 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
         n
     }
 
-    fn ctx(&self) -> String {
-        format!("after op #{} {}", self.step, self.current_op)
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            step: self.step,
+            op: self.current_op.as_ref(),
+        }
     }
 
     /// Applies one op to both maps and checks they agree.
     pub fn apply(&mut self, op: &Op) {
         self.step += 1;
-        self.current_op = format!("{op:?}");
-        if self.current_op.len() > 300 {
-            self.current_op.truncate(300);
-            self.current_op.push_str("...");
-        }
+        self.current_op = Some(op.clone());
         let whole_map = self.apply_inner(op);
         self.check_cheap();
         let n_buckets = self.map.header().b;
-        if whole_map
-            || self
-                .step
-                .is_multiple_of(self.limits.full_check_every.max(1))
+        if self
+            .step
+            .is_multiple_of(self.limits.full_check_every.max(1))
         {
             self.check_full();
-        } else if (1usize << n_buckets) <= self.limits.cheap_stats_buckets {
-            self.check_structure();
+        } else {
+            if whole_map {
+                self.check_contents();
+            }
+            if (1usize << n_buckets) <= self.limits.cheap_stats_buckets {
+                self.check_structure();
+            }
         }
     }
 
     /// The final check: full contents and structure, then the map must stay
     /// usable (a round of inserts and removes).
     pub fn finish(&mut self) {
-        self.current_op = "finish".into();
+        self.current_op = None;
         self.check_full();
         for i in 0..40u16 {
             self.apply(&Op::Insert(Key(i.wrapping_mul(97)), Val(i)));
@@ -174,7 +210,10 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
 
     /// Returns true for ops after which the full check should run.
     fn apply_inner(&mut self, op: &Op) -> bool {
-        let ctx = format!("op #{} {}", self.step, self.current_op);
+        let ctx = Ctx {
+            step: self.step,
+            op: Some(op),
+        };
         match op {
             Op::Insert(k, v) => {
                 let (k, v) = (self.key(*k), Self::val(*v));
@@ -272,7 +311,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 let m = *modulus as u64 + 1;
                 let r = *residue as u64 % m;
                 let d = *bump as u64;
-                let mut visited = HashSet::new();
+                let mut visited = HashSet::default();
                 self.map.retain(|k, v| {
                     assert!(visited.insert(k.clone()), "retain visited {k:?} twice");
                     let keep = k.id() % m != r;
@@ -345,7 +384,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                     "shrink_to({n}) below len {len}: {after}, {ctx}"
                 );
                 assert!(
-                    after >= n.min(before),
+                    after >= n.min(before) || (after == 0 && len == 0 && n <= 8),
                     "shrink_to({n}) below the limit: {before} -> {after}, {ctx}"
                 );
                 true
@@ -412,14 +451,15 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
             Op::Iterate => true,
             Op::IterRandomized => {
                 for _ in 0..2 {
-                    let mut seen = HashMap::with_capacity(self.model.len());
+                    let mut seen =
+                        HashMap::with_capacity_and_hasher(self.model.len(), Default::default());
                     for (k, v) in self.map.iter_randomized() {
                         assert!(
                             seen.insert(k.clone(), v.clone()).is_none(),
                             "iter_randomized yielded {k:?} twice, {ctx}"
                         );
                     }
-                    assert_maps_eq(&seen, &self.model, &format!("iter_randomized, {ctx}"));
+                    assert_maps_eq(&seen, &self.model, format_args!("iter_randomized, {ctx}"));
                 }
                 false
             }
@@ -432,7 +472,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                         n += 1;
                     }
                 } else {
-                    let mut seen = HashSet::new();
+                    let mut seen = HashSet::default();
                     for (k, v) in self.map.iter_mut() {
                         assert!(
                             seen.insert(k.clone()),
@@ -468,14 +508,14 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 let c = self.map.clone();
                 assert_eq!(c.len(), self.model.len(), "clone len, {ctx}");
                 assert!(c == self.map, "clone == original, {ctx}");
-                let mut seen = HashMap::new();
+                let mut seen = HashMap::default();
                 for (k, v) in c.iter() {
                     assert!(
                         seen.insert(k.clone(), v.clone()).is_none(),
                         "clone iter dup {k:?}"
                     );
                 }
-                assert_maps_eq(&seen, &self.model, &format!("clone contents, {ctx}"));
+                assert_maps_eq(&seen, &self.model, format_args!("clone contents, {ctx}"));
                 if *swap {
                     let old = std::mem::replace(&mut self.map, c);
                     drop(old);
@@ -483,7 +523,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 true
             }
             Op::Drain { take } => {
-                let mut seen = HashMap::new();
+                let mut seen = HashMap::default();
                 {
                     let mut d = self.map.drain();
                     check_size_hint(&d, self.model.len(), &ctx);
@@ -509,7 +549,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                     }
                 }
                 if take.is_none() || take.is_some_and(|t| t as usize >= self.model.len()) {
-                    assert_maps_eq(&seen, &self.model, &format!("drain contents, {ctx}"));
+                    assert_maps_eq(&seen, &self.model, format_args!("drain contents, {ctx}"));
                 }
                 assert!(self.map.is_empty(), "map not empty after drain, {ctx}");
                 assert_eq!(self.map.len(), 0, "len after drain, {ctx}");
@@ -524,7 +564,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                     0 => {
                         let mut it = map.into_iter();
                         check_size_hint(&it, self.model.len(), &ctx);
-                        let mut seen = HashMap::new();
+                        let mut seen = HashMap::default();
                         for (k, v) in it.by_ref().take(limit) {
                             assert_eq!(
                                 self.model.get(&k),
@@ -535,11 +575,11 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                         }
                         if full {
                             assert!(it.next().is_none(), "into_iter after end, {ctx}");
-                            assert_maps_eq(&seen, &self.model, &format!("into_iter, {ctx}"));
+                            assert_maps_eq(&seen, &self.model, format_args!("into_iter, {ctx}"));
                         }
                     }
                     1 => {
-                        let mut seen = HashSet::new();
+                        let mut seen = HashSet::default();
                         for k in map.into_keys().take(limit) {
                             assert!(
                                 self.model.contains_key(&k),
@@ -567,7 +607,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
         }
     }
 
-    fn entry_op(&mut self, k: K, e: &EntryOp, ctx: &str) {
+    fn entry_op(&mut self, k: K, e: &EntryOp, ctx: &Ctx<'_>) {
         use std::collections::hash_map::Entry as StdEntry;
         match e {
             EntryOp::OrInsert(v) => {
@@ -693,16 +733,16 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
     }
 
     /// A cursor run, checked against Go's range-with-mutation guarantees.
-    fn cursor_run(&mut self, steps: &[CursorStep], finish: bool, ctx: &str) {
+    fn cursor_run(&mut self, steps: &[CursorStep], finish: bool, ctx: &Ctx<'_>) {
         // Keys present when the run starts.
         let start: HashSet<K> = self.model.keys().cloned().collect();
         // Keys removed at any time during the run (their guarantee is void).
-        let mut removed: HashSet<K> = HashSet::new();
+        let mut removed: HashSet<K> = HashSet::default();
         // Keys yielded since they were last inserted / present: a second
         // yield of one of these is a bug.
-        let mut yielded: HashSet<K> = HashSet::new();
+        let mut yielded: HashSet<K> = HashSet::default();
         // Every key yielded in this run.
-        let mut ever: HashSet<K> = HashSet::new();
+        let mut ever: HashSet<K> = HashSet::default();
         // What `remove_current` would remove.
         let mut current = Current::None;
         let mut ended = false;
@@ -1074,6 +1114,30 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
         }
     }
 
+    /// The contents through `iter()` in one pass: every entry yielded once,
+    /// each with the model's value, and nothing missing.
+    pub fn check_contents(&self) {
+        let ctx = self.ctx();
+        let len = self.model.len();
+        let mut seen: HashSet<&K> = HashSet::with_capacity_and_hasher(len, Default::default());
+        for (k, v) in self.map.iter() {
+            match self.model.get(k) {
+                Some(want) => assert_eq!(v, want, "iter() value of {k:?}, {ctx}"),
+                None => panic!("iter() yielded {k:?}, which the model does not have, {ctx}"),
+            }
+            assert!(seen.insert(k), "iter() yielded {k:?} twice, {ctx}");
+        }
+        if seen.len() != len {
+            let mut missing: Vec<&K> = self.model.keys().filter(|k| !seen.contains(k)).collect();
+            missing.sort_by_key(|k| k.id());
+            missing.truncate(10);
+            panic!(
+                "iter() yielded {} of {len} entries; missing {missing:?}, {ctx}",
+                seen.len()
+            );
+        }
+    }
+
     /// Full contents through every read path, then the structure, then the
     /// location of every key (when the map is small enough).
     pub fn check_full(&self) {
@@ -1083,7 +1147,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
 
         let it = self.map.iter();
         check_size_hint(&it, len, &ctx);
-        let mut seen: HashMap<K, V> = HashMap::with_capacity(len);
+        let mut seen: HashMap<K, V> = HashMap::with_capacity_and_hasher(len, Default::default());
         let mut order: Vec<&K> = Vec::with_capacity(len);
         for (k, v) in it {
             assert!(
@@ -1092,7 +1156,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
             );
             order.push(k);
         }
-        assert_maps_eq(&seen, &self.model, &format!("iter, {ctx}"));
+        assert_maps_eq(&seen, &self.model, format_args!("iter, {ctx}"));
         // An unchanged map iterates in the same order every time, so keys()
         // and values() correspond to iter().
         let keys: Vec<&K> = self.map.keys().collect();
@@ -1111,7 +1175,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
             assert_eq!(self.map.get(k), Some(v), "get({k:?}), {ctx}");
         }
 
-        let mut rset = HashSet::with_capacity(len);
+        let mut rset = HashSet::with_capacity_and_hasher(len, Default::default());
         for (k, v) in self.map.iter_randomized() {
             assert_eq!(
                 self.model.get(k),
@@ -1124,7 +1188,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
 
         self.check_structure();
 
-        if len <= 2048 {
+        if len <= self.limits.locate_max_len {
             self.check_locations();
         }
     }
@@ -1170,9 +1234,37 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
     }
 }
 
+/// Where a failure happened: the op number and the op, formatted only when
+/// a check fails.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    step: usize,
+    op: Option<&'a Op>,
+}
+
+impl Display for Ctx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.op {
+            None => write!(f, "at the final check after {} ops", self.step),
+            Some(op) => {
+                let mut s = format!("{op:?}");
+                if s.len() > 300 {
+                    let mut cut = 300;
+                    while !s.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    s.truncate(cut);
+                    s.push_str("...");
+                }
+                write!(f, "after op #{} {s}", self.step)
+            }
+        }
+    }
+}
+
 /// `reserve(n)` at `len` left capacity `cap`: room for `len + n`, except
-/// that, as Go's `makemap` with a hint up to 8, an empty map with no array
-/// stays without one (capacity 0) until its first insert.
+/// that, as Go's `makemap` with a hint up to 8, an empty map may be left
+/// with no array (capacity 0) until its first insert (`shrink_to` likewise).
 fn reserve_ok(cap: usize, len: usize, n: usize) -> bool {
     cap >= len + n || (cap == 0 && len == 0 && n <= 8)
 }
@@ -1213,7 +1305,7 @@ impl<K: PartialEq> Current<K> {
     }
 }
 
-fn check_size_hint<I: Iterator>(it: &I, n: usize, ctx: &str) {
+fn check_size_hint<I: Iterator>(it: &I, n: usize, ctx: &Ctx<'_>) {
     let (lo, hi) = it.size_hint();
     assert!(
         lo <= n && hi.is_none_or(|h| h >= n),
@@ -1223,7 +1315,11 @@ fn check_size_hint<I: Iterator>(it: &I, n: usize, ctx: &str) {
 }
 
 /// Asserts two maps are equal, naming a few differing keys if not.
-fn assert_maps_eq<K: TestKey, V: TestValue>(got: &HashMap<K, V>, want: &HashMap<K, V>, what: &str) {
+fn assert_maps_eq<K: TestKey, V: TestValue>(
+    got: &HashMap<K, V>,
+    want: &HashMap<K, V>,
+    what: std::fmt::Arguments<'_>,
+) {
     if got == want {
         return;
     }
