@@ -6,6 +6,8 @@ mod entry;
 mod iter;
 mod map;
 mod raw;
+#[cfg(feature = "serde")]
+mod serde_impl;
 mod stats;
 
 pub use cursor::Cursor;
