@@ -6,6 +6,8 @@ mod entry;
 mod iter;
 mod map;
 mod raw;
+#[cfg(feature = "rayon")]
+mod rayon_impl;
 #[cfg(feature = "serde")]
 mod serde_impl;
 mod stats;
@@ -18,6 +20,10 @@ pub use iter::{
 pub use map::{DefaultHashBuilder, GoMap};
 pub use raw::alloc::TryReserveError;
 pub use raw::layout::BucketLayout;
+#[cfg(feature = "rayon")]
+pub use rayon_impl::{
+    IntoParIter, ParDrain, ParIter, ParIterMut, ParKeys, ParValues, ParValuesMut,
+};
 pub use stats::{
     ArrayView, BucketView, ChainView, HeaderField, HeaderView, MapStats, MapStructure,
     SlotLocation, SlotState,
