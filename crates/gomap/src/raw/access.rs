@@ -225,13 +225,13 @@ impl<K, V> OwnedIter<K, V> {
         impl<K, V> Drop for Continue<'_, K, V> {
             fn drop(&mut self) {
                 // Only reached while unwinding from a panicking Drop.
-                while let Some(e) = self.0.next() {
+                for e in self.0.by_ref() {
                     drop(e);
                 }
             }
         }
         let guard = Continue(self);
-        while let Some(e) = guard.0.next() {
+        for e in guard.0.by_ref() {
             drop(e);
         }
         core::mem::forget(guard);

@@ -28,7 +28,7 @@ pub(crate) struct RawIter<K, V> {
 
 impl<K, V> Clone for RawIter<K, V> {
     fn clone(&self) -> Self {
-        RawIter { ..*self }
+        *self
     }
 }
 impl<K, V> Copy for RawIter<K, V> {}

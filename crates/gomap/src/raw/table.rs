@@ -975,8 +975,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         }
         let array = alloc::alloc_array::<K, V>(new_b)?;
         let mut hashes: Vec<u64> = Vec::new();
-        if let Err(e) = hashes.try_reserve_exact(self.count) {
-            drop(e);
+        if hashes.try_reserve_exact(self.count).is_err() {
             // SAFETY: `array` came from `alloc_array(new_b)` and is unused.
             unsafe { alloc::free_array::<K, V>(array.ptr, new_b) };
             return Err(TryReserveError::CapacityOverflow);
