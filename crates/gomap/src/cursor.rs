@@ -50,6 +50,18 @@ pub struct Cursor<'a, K, V, S> {
 
 impl<K: Hash + Eq, V, S: BuildHasher> Cursor<'_, K, V, S> {
     /// The next entry, or `None` when the walk is over.
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::from([(1, 10), (2, 20)]);
+    /// let mut c = m.cursor();
+    /// let mut sum = 0;
+    /// while let Some((_, v)) = c.next() {
+    ///     *v += 1;
+    ///     sum += *v;
+    /// }
+    /// assert_eq!(sum, 32);
+    /// assert_eq!(c.next(), None);
+    /// ```
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<(&K, &mut V)> {
         self.raw.next()

@@ -23,11 +23,30 @@ pub enum Entry<'a, K, V, S> {
 }
 
 /// An entry whose key is present.
+///
+/// ```
+/// use gomap::{Entry, GoMap};
+/// let mut m = GoMap::from([("a", 1)]);
+/// if let Entry::Occupied(mut e) = m.entry("a") {
+///     *e.get_mut() += 1;
+/// }
+/// assert_eq!(m["a"], 2);
+/// ```
 pub struct OccupiedEntry<'a, K, V, S> {
     pub(crate) raw: RawOccupied<'a, K, V, S>,
 }
 
 /// An entry whose key is absent; holds the key until inserted.
+///
+/// ```
+/// use gomap::{Entry, GoMap};
+/// let mut m: GoMap<&str, i32> = GoMap::new();
+/// if let Entry::Vacant(e) = m.entry("a") {
+///     assert_eq!(e.key(), &"a");
+///     e.insert(1);
+/// }
+/// assert_eq!(m["a"], 1);
+/// ```
 pub struct VacantEntry<'a, K, V, S> {
     pub(crate) raw: RawVacant<'a, K, V, S>,
     pub(crate) key: K,

@@ -20,6 +20,14 @@ macro_rules! exact_size {
 }
 
 /// Shared references to every entry, from [`GoMap::iter`](crate::GoMap::iter).
+///
+/// ```
+/// let m = gomap::GoMap::from([(1, 'a'), (2, 'b')]);
+/// let it: gomap::Iter<'_, i32, char> = m.iter();
+/// assert_eq!(it.len(), 2);
+/// // The same order every time for an unchanged map.
+/// assert!(m.iter().eq(it));
+/// ```
 pub struct Iter<'a, K, V> {
     pub(crate) inner: RefIter<'a, K, V>,
 }
@@ -51,6 +59,13 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for Iter<'_, K, V> {
 }
 
 /// Mutable references to every value, from [`GoMap::iter_mut`](crate::GoMap::iter_mut).
+///
+/// ```
+/// let mut m = gomap::GoMap::from([(1, 1), (2, 2)]);
+/// let it: gomap::IterMut<'_, i32, i32> = m.iter_mut();
+/// it.for_each(|(k, v)| *v += k);
+/// assert_eq!(m[&2], 4);
+/// ```
 pub struct IterMut<'a, K, V> {
     pub(crate) inner: MutIter<'a, K, V>,
 }
@@ -76,6 +91,12 @@ impl<K, V> fmt::Debug for IterMut<'_, K, V> {
 }
 
 /// The entries by value, from `into_iter()`.
+///
+/// ```
+/// let m = gomap::GoMap::from([(1, "one".to_string())]);
+/// let it: gomap::IntoIter<i32, String> = m.into_iter();
+/// assert_eq!(it.collect::<Vec<_>>(), [(1, "one".to_string())]);
+/// ```
 pub struct IntoIter<K, V> {
     pub(crate) inner: OwnedIter<K, V>,
 }
@@ -102,6 +123,14 @@ impl<K, V> fmt::Debug for IntoIter<K, V> {
 
 /// Removes and yields every entry, from [`GoMap::drain`](crate::GoMap::drain).
 /// Dropping it early removes the rest; the map keeps its bucket array.
+///
+/// ```
+/// let mut m: gomap::GoMap<u32, u32> = (0..100).map(|i| (i, i)).collect();
+/// let mut d: gomap::Drain<'_, u32, u32, _> = m.drain();
+/// assert!(d.next().is_some());
+/// drop(d); // the other 99 are removed too
+/// assert!(m.is_empty() && m.capacity() > 0);
+/// ```
 pub struct Drain<'a, K, V, S> {
     pub(crate) inner: OwnedIter<K, V>,
     pub(crate) table: &'a mut RawTable<K, V, S>,
@@ -141,6 +170,14 @@ impl<K, V, S> fmt::Debug for Drain<'_, K, V, S> {
 
 /// Go's `range` order, from [`GoMap::iter_randomized`](crate::GoMap::iter_randomized):
 /// a random start bucket and start slot on every call.
+///
+/// ```
+/// let m: gomap::GoMap<u32, ()> = (0..1000).map(|i| (i, ())).collect();
+/// let it: gomap::IterRandomized<'_, u32, (), _> = m.iter_randomized();
+/// let mut keys: Vec<u32> = it.map(|(k, _)| *k).collect();
+/// keys.sort();
+/// assert!(keys.into_iter().eq(0..1000));
+/// ```
 pub struct IterRandomized<'a, K, V, S> {
     pub(crate) inner: RandIter<'a, K, V, S>,
 }
@@ -202,22 +239,53 @@ macro_rules! projection {
 
 projection!(
     /// The keys, from [`GoMap::keys`](crate::GoMap::keys), in `iter()` order.
+    ///
+    /// ```
+    /// let m = gomap::GoMap::from([(1, 'a'), (2, 'b')]);
+    /// let keys: gomap::Keys<'_, i32, char> = m.keys();
+    /// assert!(keys.zip(m.iter()).all(|(k, (k2, _))| k == k2));
+    /// ```
     Keys<'a, K, V>, Iter<'a, K, V>, &'a K, |(k, _)| k
 );
 projection!(
     /// The values, from [`GoMap::values`](crate::GoMap::values), in `iter()` order.
+    ///
+    /// ```
+    /// let m = gomap::GoMap::from([(1, 'a'), (2, 'b')]);
+    /// let values: gomap::Values<'_, i32, char> = m.values();
+    /// assert!(values.zip(m.iter()).all(|(v, (_, v2))| v == v2));
+    /// ```
     Values<'a, K, V>, Iter<'a, K, V>, &'a V, |(_, v)| v
 );
 projection!(
     /// Mutable values, from [`GoMap::values_mut`](crate::GoMap::values_mut).
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::from([(1, 1)]);
+    /// let values: gomap::ValuesMut<'_, i32, i32> = m.values_mut();
+    /// values.for_each(|v| *v = 7);
+    /// assert_eq!(m[&1], 7);
+    /// ```
     ValuesMut<'a, K, V>, IterMut<'a, K, V>, &'a mut V, |(_, v)| v
 );
 projection!(
     /// Owned keys, from [`GoMap::into_keys`](crate::GoMap::into_keys).
+    ///
+    /// ```
+    /// let m = gomap::GoMap::from([("k".to_string(), 1)]);
+    /// let keys: gomap::IntoKeys<String, i32> = m.into_keys();
+    /// assert_eq!(keys.collect::<Vec<_>>(), ["k"]);
+    /// ```
     IntoKeys<K, V>, IntoIter<K, V>, K, |(k, _)| k
 );
 projection!(
     /// Owned values, from [`GoMap::into_values`](crate::GoMap::into_values).
+    ///
+    /// ```
+    /// let m = gomap::GoMap::from([(1, "v".to_string())]);
+    /// let values: gomap::IntoValues<i32, String> = m.into_values();
+    /// assert_eq!(values.collect::<Vec<_>>(), ["v"]);
+    /// ```
     IntoValues<K, V>, IntoIter<K, V>, V, |(_, v)| v
 );
 

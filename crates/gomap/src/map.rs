@@ -17,6 +17,15 @@ use crate::raw::table::{b_for_hint, RawTable};
 use crate::stats::{HeaderField, HeaderView, MapStats, MapStructure, SlotLocation};
 
 /// The default hasher: foldhash's fast, randomly seeded `RandomState`.
+///
+/// ```
+/// use std::hash::BuildHasher;
+/// let a = gomap::DefaultHashBuilder::default();
+/// let b = gomap::DefaultHashBuilder::default();
+/// // A fresh seed per map (Go's per-map `hash0`).
+/// assert_eq!(a.hash_one(1u64), a.hash_one(1u64));
+/// let _maybe_different = b.hash_one(1u64);
+/// ```
 pub type DefaultHashBuilder = foldhash::fast::RandomState;
 
 /// Go's classic map: a hash map of 8-slot buckets with overflow chains that

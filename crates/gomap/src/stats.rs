@@ -5,6 +5,14 @@
 ///
 /// `stats()` walks every bucket chain (O(buckets)); for the O(1) header
 /// fields use [`GoMap::header`](crate::GoMap::header).
+///
+/// ```
+/// let m: gomap::GoMap<u64, u64> = (0..1000).map(|i| (i, i)).collect();
+/// let s: gomap::MapStats = m.stats();
+/// assert_eq!((s.len, s.b, s.buckets), (1000, 8, 256));
+/// assert_eq!(s.capacity, m.capacity());
+/// assert!(s.max_chain >= 1 && s.heap_bytes >= 256 * 144);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MapStats {
     /// Number of entries (Go's `count`).
@@ -44,6 +52,13 @@ pub struct MapStats {
 }
 
 /// The header fields (Go's `hmap`), read in O(1) by [`GoMap::header`](crate::GoMap::header).
+///
+/// ```
+/// let m: gomap::GoMap<u64, u64> = (0..100).map(|i| (i, i)).collect();
+/// let h: gomap::HeaderView = m.header();
+/// assert_eq!((h.count, h.b), (100, 4));
+/// assert_eq!(h.buckets, m.stats().buckets_addr);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct HeaderView {
     /// Go's `count`.
@@ -68,6 +83,12 @@ pub struct HeaderView {
 
 /// One field of the map header as it lies in memory, from
 /// [`GoMap::header_fields`](crate::GoMap::header_fields).
+///
+/// ```
+/// let fields: Vec<gomap::HeaderField> = gomap::GoMap::<u64, u64>::header_fields();
+/// let b = fields.iter().find(|f| f.name == "B").unwrap();
+/// assert_eq!(b.size, 1);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeaderField {
     /// Go's name for the field (`count`, `flags`, `B`, ...).
@@ -79,6 +100,15 @@ pub struct HeaderField {
 }
 
 /// What a tophash byte says about its slot.
+///
+/// ```
+/// let m = gomap::GoMap::from([(1u64, 1u64)]);
+/// let s = m.structure();
+/// let head = &s.current.unwrap().chains[0].buckets[0];
+/// let states: Vec<_> = head.tophash.iter().map(|&t| gomap::SlotState::from_tophash(t)).collect();
+/// assert!(states[0].is_full());
+/// assert_eq!(states[1], gomap::SlotState::EmptyRest);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SlotState {
     /// `emptyRest` (0): empty, and so is every later slot of the chain.
@@ -115,12 +145,25 @@ impl SlotState {
     }
 
     /// The slot holds an entry.
+    ///
+    /// ```
+    /// assert!(gomap::SlotState::Full(9).is_full());
+    /// assert!(!gomap::SlotState::EvacuatedX.is_full());
+    /// ```
     pub fn is_full(self) -> bool {
         matches!(self, SlotState::Full(_))
     }
 }
 
 /// One bucket as it lies in memory.
+///
+/// ```
+/// let m: gomap::GoMap<u64, u64> = (0..100).map(|i| (i, i)).collect();
+/// let s = m.structure();
+/// let head: &gomap::BucketView = &s.current.unwrap().chains[3].buckets[0];
+/// assert!(head.in_array);
+/// assert_eq!(head.addr, s.stats.buckets_addr + 3 * 144);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BucketView {
     /// Address of the bucket.
@@ -133,6 +176,18 @@ pub struct BucketView {
 }
 
 /// One bucket chain: the head bucket of the array, then its overflow buckets.
+///
+/// ```
+/// let m: gomap::GoMap<u64, u64> = (0..100).map(|i| (i, i)).collect();
+/// let s = m.structure();
+/// let chains: &[gomap::ChainView] = &s.current.as_ref().unwrap().chains;
+/// let entries: usize = chains
+///     .iter()
+///     .flat_map(|c| &c.buckets)
+///     .map(|b| b.tophash.iter().filter(|&&t| t >= 5).count())
+///     .sum();
+/// assert_eq!(entries, 100);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainView {
     /// Index of the head bucket in its array.
@@ -142,6 +197,12 @@ pub struct ChainView {
 }
 
 /// A whole bucket array.
+///
+/// ```
+/// let m: gomap::GoMap<u64, u64> = (0..100).map(|i| (i, i)).collect();
+/// let a: gomap::ArrayView = m.structure().current.unwrap();
+/// assert_eq!((a.b, a.chains.len()), (4, 16));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArrayView {
     /// Address of the array.
@@ -155,6 +216,18 @@ pub struct ArrayView {
 
 /// The live structure of a map, from [`GoMap::structure`](crate::GoMap::structure):
 /// what a picture of the map needs.
+///
+/// ```
+/// let mut m: gomap::GoMap<u64, u64> = gomap::GoMap::new();
+/// let mut i = 0;
+/// while !m.header().growing {
+///     m.insert(i, i);
+///     i += 1;
+/// }
+/// let s: gomap::MapStructure = m.structure();
+/// // Mid-growth: both arrays, the old one half the size.
+/// assert_eq!(s.old.unwrap().chains.len() * 2, s.current.unwrap().chains.len());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapStructure {
     /// The summary numbers.
@@ -168,6 +241,14 @@ pub struct MapStructure {
 }
 
 /// Where one entry lies in memory, from [`GoMap::locate`](crate::GoMap::locate).
+///
+/// ```
+/// let m = gomap::GoMap::from([(7u64, 8u64)]);
+/// let loc: gomap::SlotLocation = m.locate(&7).unwrap();
+/// assert_eq!((loc.bucket_index, loc.overflow_depth, loc.in_old), (0, 0, false));
+/// let layout = gomap::GoMap::<u64, u64>::layout();
+/// assert_eq!(loc.value_addr - loc.bucket_addr, layout.values_offset + 8 * loc.slot);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlotLocation {
     /// Address of the bucket holding the entry (a head or an overflow bucket).

@@ -8,6 +8,12 @@ use std::alloc::{alloc_zeroed, dealloc, handle_alloc_error};
 use super::bucket::Bucket;
 
 /// The error `try_reserve` and the `try_` constructors return.
+///
+/// ```
+/// let mut m = gomap::GoMap::<u64, u64>::new();
+/// let e: gomap::TryReserveError = m.try_reserve(usize::MAX).unwrap_err();
+/// assert_eq!(e, gomap::TryReserveError::CapacityOverflow);
+/// ```
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub enum TryReserveError {

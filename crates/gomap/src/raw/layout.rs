@@ -67,7 +67,15 @@ const fn max(a: usize, b: usize) -> usize {
 }
 
 impl BucketLayout {
-    /// Computes the layout for keys `K` and values `V`.
+    /// Computes the layout for keys `K` and values `V` (the same value as
+    /// [`GoMap::layout`](crate::GoMap::layout)).
+    ///
+    /// ```
+    /// use gomap::{BucketLayout, GoMap};
+    /// let l = BucketLayout::of::<u32, [u8; 200]>();
+    /// assert!(l.indirect_value && !l.indirect_key);
+    /// assert_eq!(l, GoMap::<u32, [u8; 200]>::layout());
+    /// ```
     pub const fn of<K, V>() -> BucketLayout {
         let indirect_key = size_of::<K>() > MAX_KEY_SIZE;
         let indirect_value = size_of::<V>() > MAX_ELEM_SIZE;
