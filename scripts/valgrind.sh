@@ -27,8 +27,8 @@ else
     done
 fi
 if [ ${#examples[@]} -eq 0 ]; then
-    echo "valgrind.sh: no examples in crates/gomap/examples" >&2
-    exit 1
+    echo "valgrind.sh: no examples in crates/gomap/examples: nothing checked" >&2
+    exit 0
 fi
 
 cargo build --examples -p gomap
