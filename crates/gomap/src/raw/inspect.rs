@@ -85,11 +85,14 @@ impl<K, V, S> RawTable<K, V, S> {
     pub(crate) fn stats(&self) -> MapStats {
         let mut overflow_buckets = 0;
         let mut max_chain = 0;
+        let nevacuate = self.nevacuate;
         let mut walk = |array: NonNull<u8>, array_b: u8, is_old: bool| {
             for i in 0..1usize << array_b {
                 // SAFETY: `i` is below the head count.
                 let head = unsafe { Bucket::<K, V>::at(array, i) };
-                if is_old && is_evacuated(head.top(0)) {
+                // Old buckets below `nevacuate` are evacuated and may have
+                // been handed back to the OS: not read.
+                if is_old && (i < nevacuate || is_evacuated(head.top(0))) {
                     continue;
                 }
                 let mut len = 1;

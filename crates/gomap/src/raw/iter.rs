@@ -36,6 +36,7 @@ impl<K, V> Copy for RawIter<K, V> {}
 impl<K, V> RawIter<K, V> {
     pub(crate) fn new<S>(t: &RawTable<K, V, S>) -> Self {
         let old = (t.oldbuckets, if t.growing() { t.noldbuckets() } else { 0 });
+        let old_done = if t.growing() { t.nevacuate } else { 0 };
         let cur = (
             t.buckets,
             if t.buckets.is_some() {
@@ -47,7 +48,9 @@ impl<K, V> RawIter<K, V> {
         RawIter {
             arrays: [old, cur],
             which: 0,
-            next_head: 0,
+            // Old buckets below `nevacuate` are evacuated (and may have been
+            // handed back to the OS): start after them.
+            next_head: old_done,
             end_head: old.1,
             bucket: None,
             head: None,
@@ -327,7 +330,8 @@ impl<K, V> Hiter<K, V> {
                             let oldbucket = bucket & (t.noldbuckets() - 1);
                             // SAFETY: masked to the old head count.
                             let ob = unsafe { Bucket::at(old, oldbucket) };
-                            if !is_evacuated(ob.top(0)) {
+                            // SAFETY: growing, and `oldbucket` is masked.
+                            if !unsafe { t.old_evacuated(oldbucket) } {
                                 self.check_bucket = Some(bucket);
                                 ob
                             } else {
@@ -393,7 +397,12 @@ pub(crate) fn unregister<K, V, S>(t: &mut RawTable<K, V, S>) {
     // free them now, since the end of the growth frees only the array.
     if let Some(old) = t.oldbuckets {
         let ob = t.old_b();
-        for i in 0..t.noldbuckets() {
+        // Buckets that start below `old_released` were evacuated and had
+        // their chains freed before any cursor watched (pages are released
+        // only while none does), and their memory may be gone: skip them.
+        let bsize = Bucket::<K, V>::LAYOUT.bucket_size;
+        let first = t.extra.old_released.div_ceil(bsize);
+        for i in first..t.noldbuckets() {
             // SAFETY: `i` is below the old head count.
             let head = unsafe { Bucket::<K, V>::at(old, i) };
             if is_evacuated(head.top(0)) {

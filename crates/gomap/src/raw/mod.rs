@@ -7,6 +7,7 @@ pub(crate) mod bucket;
 pub(crate) mod inspect;
 pub(crate) mod iter;
 pub mod layout;
+pub(crate) mod os;
 pub(crate) mod rand;
 pub(crate) mod table;
 pub mod tophash;

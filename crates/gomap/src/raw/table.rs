@@ -21,6 +21,7 @@ use super::alloc::{self, bucket_shift, prealloc_overflow, TryReserveError};
 use super::bucket::Bucket;
 use super::iter::{IterTrack, RawIter};
 use super::layout::BUCKET_CNT;
+use super::os;
 use super::rand::fastrand;
 use super::tophash::*;
 
@@ -87,6 +88,13 @@ pub(crate) struct Extra {
     pub(crate) heap_overflow: usize,
     /// State of a live cursor: forwarding of moved entries, retained arrays.
     pub(crate) iter: Option<Box<IterTrack>>,
+    /// Bytes at the start of the old array already handed back to the OS
+    /// (all below `nevacuate`; see `os.rs`).
+    pub(crate) old_released: usize,
+    /// A fully evacuated large old array whose pages are handed back a chunk
+    /// per write before it is freed, so no single write pays for unmapping
+    /// it: (array, its B, bytes released so far).
+    pub(crate) retire: Option<(NonNull<u8>, u8, usize)>,
     /// Writes (inserts, updates, removes) since the growth in progress
     /// started, for the `evacuation_done` event. Only with `tracing`, so the
     /// header and the write path are unchanged without it.
@@ -150,6 +158,8 @@ impl<K, V, S> RawTable<K, V, S> {
                 overflow_end: core::ptr::null_mut(),
                 heap_overflow: 0,
                 iter: None,
+                old_released: 0,
+                retire: None,
                 #[cfg(feature = "tracing")]
                 grow_writes: 0,
             },
@@ -198,6 +208,21 @@ impl<K, V, S> RawTable<K, V, S> {
         1usize << ob
     }
 
+    /// Is old bucket `i` evacuated? Buckets below `nevacuate` are, and
+    /// their memory may have been handed back to the OS, so they are not read.
+    ///
+    /// # Safety
+    /// A growth is in progress and `i` is below the old head count.
+    #[inline]
+    pub(crate) unsafe fn old_evacuated(&self, i: usize) -> bool {
+        if i < self.nevacuate {
+            return true;
+        }
+        // SAFETY: the caller's promise: the old array exists and holds `i`.
+        let b = unsafe { Bucket::<K, V>::at(self.oldbuckets.unwrap_unchecked(), i) };
+        is_evacuated(b.top(0))
+    }
+
     /// `B` of the old array.
     #[inline]
     pub(crate) fn old_b(&self) -> u8 {
@@ -231,9 +256,12 @@ impl<K, V, S> RawTable<K, V, S> {
         let mut b = unsafe { Bucket::at(buckets, hash as usize & m) };
         if let Some(old) = self.oldbuckets {
             let om = if self.same_size_grow() { m } else { m >> 1 };
-            // SAFETY: `hash & om` is below the old array's head count.
-            let oldb = unsafe { Bucket::at(old, hash as usize & om) };
-            if !is_evacuated(oldb.top(0)) {
+            let oi = hash as usize & om;
+            // SAFETY: `oi` is below the old array's head count.
+            let oldb = unsafe { Bucket::at(old, oi) };
+            // Below `nevacuate` the bucket is evacuated and its page may have
+            // been handed back to the OS: do not read it.
+            if oi >= self.nevacuate && !is_evacuated(oldb.top(0)) {
                 b = oldb;
             }
         }
@@ -346,6 +374,11 @@ impl<K, V, S> RawTable<K, V, S> {
     /// unlinks them from the head. Entries are not dropped.
     pub(crate) fn free_chain(&mut self, head: Bucket<K, V>, array: NonNull<u8>, array_b: u8) {
         let mut next = head.overflow();
+        if next.is_none() {
+            // Nothing to unlink; do not write (the head's page may have been
+            // handed back to the OS, and writing would fault it back in).
+            return;
+        }
         head.set_overflow(None);
         while let Some(b) = next {
             next = b.overflow();
@@ -475,9 +508,20 @@ impl<K, V, S> RawTable<K, V, S> {
             let ob = self.old_b();
             self.free_array_and_chains(old, ob);
         }
+        self.extra.old_released = 0;
+        self.free_retired();
         self.flags &= !(SAME_SIZE_GROW | OLD_ITERATOR);
         self.nevacuate = 0;
         self.release_retained();
+    }
+
+    /// Frees a retired old array now (see `retire_step`).
+    pub(crate) fn free_retired(&mut self) {
+        if let Some((array, b, _)) = self.extra.retire.take() {
+            // SAFETY: the array came from `alloc_array(b)`; its chains were
+            // freed as its buckets were evacuated and nothing refers to it.
+            unsafe { alloc::free_array::<K, V>(array, b) };
+        }
     }
 
     /// Frees arrays a cursor kept alive, and forgets the cursor's tracking.
@@ -572,6 +616,8 @@ impl<K, V, S> RawTable<K, V, S> {
                 ),
                 heap_overflow: core::mem::take(&mut self.extra.heap_overflow),
                 iter: self.extra.iter.take(),
+                old_released: core::mem::take(&mut self.extra.old_released),
+                retire: self.extra.retire.take(),
                 #[cfg(feature = "tracing")]
                 grow_writes: 0,
             },
@@ -599,6 +645,8 @@ impl<K, V, S> RawTable<K, V, S> {
         self.extra.overflow_end = s.extra.overflow_end;
         self.extra.heap_overflow = core::mem::take(&mut s.extra.heap_overflow);
         self.extra.iter = s.extra.iter.take();
+        self.extra.old_released = core::mem::take(&mut s.extra.old_released);
+        self.extra.retire = s.extra.retire.take();
     }
 
     /// Empties storage taken by `take_storage`, keeping its current array.
@@ -615,6 +663,9 @@ impl<K, V, S> RawTable<K, V, S> {
         }
         if self.oldbuckets.is_some() {
             n += alloc::array_layout::<K, V>(self.old_b()).map_or(0, |l| l.size());
+        }
+        if let Some((_, b, _)) = self.extra.retire {
+            n += alloc::array_layout::<K, V>(b).map_or(0, |l| l.size());
         }
         n += self.extra.heap_overflow * l.bucket_size;
         if l.indirect_key {
@@ -662,6 +713,8 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
                 self.extra.grow_writes += 1;
             }
             self.grow_work(bucket);
+        } else if self.extra.retire.is_some() {
+            self.retire_step();
         }
         // SAFETY: `bucket < 2^B` and the array is allocated.
         unsafe { Bucket::at(self.buckets.unwrap_unchecked(), bucket) }
@@ -768,6 +821,10 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
     #[cold]
     #[inline(never)]
     fn hash_grow(&mut self) {
+        // The previous old array is normally long gone (a chunk per write);
+        // free whatever is left before the next one takes its place.
+        self.free_retired();
+        self.extra.old_released = 0;
         let bigger = over_load_factor(self.count + 1, self.b);
         let new_b = if bigger { self.b + 1 } else { self.b };
         let array = match alloc::alloc_array::<K, V>(new_b) {
@@ -815,6 +872,10 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
     /// destinations, so a panic leaves the bucket un-evacuated and whole.
     fn evacuate(&mut self, oldbucket: usize) {
         let Some(old) = self.oldbuckets else { return };
+        if oldbucket < self.nevacuate {
+            // Evacuated, and its page may have been handed back: not read.
+            return;
+        }
         // SAFETY: `oldbucket` is below the old head count (masked by callers
         // or `nevacuate < noldbuckets` while growing).
         let b = unsafe { Bucket::<K, V>::at(old, oldbucket) };
@@ -907,7 +968,51 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         }
         if self.nevacuate == newbit {
             self.finish_growth();
+        } else if self.flags & OLD_ITERATOR == 0 {
+            let bsize = Bucket::<K, V>::LAYOUT.bucket_size;
+            let done = self.nevacuate * bsize;
+            if done - self.extra.old_released >= os::RELEASE_CHUNK
+                && newbit * bsize >= os::RELEASE_MIN_ARRAY
+            {
+                self.release_evacuated(old, done);
+            }
         }
+    }
+
+    /// Hands the old array's pages below byte offset `done` back to the OS.
+    #[cold]
+    #[inline(never)]
+    fn release_evacuated(&mut self, old: NonNull<u8>, done: usize) {
+        let start = old.as_ptr() as usize;
+        // SAFETY: `[start + old_released, start + done)` is inside the old
+        // array's head buckets, all below `nevacuate`: evacuated, their
+        // chains unlinked, and never read again (every reader tests
+        // `nevacuate` first); no cursor watches the old array (OLD_ITERATOR
+        // is clear). The array is freed normally later.
+        let upto = unsafe { os::release(start + self.extra.old_released, start + done) };
+        self.extra.old_released = upto - start;
+    }
+
+    /// Hands the next chunk of a retired old array back to the OS, freeing
+    /// the array once all of it is (so the `free` itself unmaps nothing
+    /// resident).
+    #[cold]
+    #[inline(never)]
+    fn retire_step(&mut self) {
+        let Some((array, b, done)) = self.extra.retire else {
+            return;
+        };
+        let size = alloc::array_layout::<K, V>(b).map_or(0, |l| l.size());
+        if done >= size {
+            self.free_retired();
+            return;
+        }
+        let start = array.as_ptr() as usize;
+        let end = (done + os::RELEASE_CHUNK).min(size);
+        // SAFETY: inside the retired array, which nothing refers to any more
+        // (evacuation finished, no cursor retained it).
+        unsafe { os::release(start + done, start + end) };
+        self.extra.retire = Some((array, b, end));
     }
 
     #[cold]
@@ -927,6 +1032,12 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
                 .expect("cursor state while OLD_ITERATOR")
                 .retained
                 .push((old, ob));
+        } else if alloc::array_layout::<K, V>(ob).map_or(0, |l| l.size()) >= os::RELEASE_MIN_ARRAY {
+            // Large: hand the rest of its pages back a chunk per write, then
+            // free it (see `retire_step`): unmapping ~10-150 MB of resident
+            // pages in one call would take milliseconds.
+            self.free_retired();
+            self.extra.retire = Some((old, ob, self.extra.old_released));
         } else {
             // Each chain was freed as its bucket was evacuated (no cursor was
             // watching), so this is one deallocation, not a walk.
@@ -934,6 +1045,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             // refers to it any more.
             unsafe { alloc::free_array::<K, V>(old, ob) };
         }
+        self.extra.old_released = 0;
         self.flags &= !(SAME_SIZE_GROW | OLD_ITERATOR);
         #[cfg(feature = "tracing")]
         tracing::debug!(
