@@ -22,7 +22,7 @@ fn differential_smoke() {
                 5..=6 => assert_eq!(g.remove(&k), h.remove(&k)),
                 7 => assert_eq!(g.get(&k), h.get(&k)),
                 8 => {
-                    *g.entry(k).or_insert_with(String::new) += "x";
+                    *g.entry(k).or_default() += "x";
                     *h.entry(k).or_default() += "x";
                 }
                 _ => {
@@ -50,7 +50,7 @@ fn differential_smoke() {
 fn cursor_guarantees_across_growth() {
     let mut s = 99u64;
     for round in 0..300 {
-        let n = (rng(&mut s) % 3000) as u64;
+        let n = rng(&mut s) % 3000;
         let mut g: GoMap<u64, u64> = GoMap::new();
         for i in 0..n {
             g.insert(i, i);
