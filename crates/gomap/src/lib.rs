@@ -117,11 +117,13 @@
 //! The cost of a doubling is thus spread over the writes that follow it: the
 //! growth-starting insert pays for an allocation, not for moving the table.
 //! `examples/latency_cache.rs` fills a `GoMap` and a std `HashMap` with 2.5
-//! million entries and reports the worst insert of each; on the 2-core
-//! machine this was written on, std's worst insert (the one that moves its
-//! table from 2^21 to 2^22 buckets) took 50–70 ms; gomap's took 4–5 ms, at
-//! inserts far from any growth start (preemption on a busy shared machine),
-//! while its 19 growth-starting inserts took at most 0.11 ms. [`GoMap::reserve`] and [`GoMap::shrink_to`] are the exceptions:
+//! million entries and reports the worst insert of each. On the busy, shared
+//! 2-core machine this was written on, std's worst insert was always the one
+//! that moves its table from 2^21 to 2^22 buckets, 45–85 ms; gomap's worst
+//! was 4–12 ms, at inserts far from any growth start and in multiples of the
+//! 4 ms scheduler tick (preemption, which hits both maps), while its 19
+//! growth-starting inserts took at most 0.15 ms. Run it on a quiet machine
+//! for numbers of your own. [`GoMap::reserve`] and [`GoMap::shrink_to`] are the exceptions:
 //! they move everything at once, by request.
 //!
 //! # Iteration
