@@ -120,10 +120,12 @@
 //! million entries and reports the worst insert of each. On the busy, shared
 //! 2-core machine this was written on, std's worst insert was always the one
 //! that moves its table from 2^21 to 2^22 buckets, 45–85 ms; gomap's worst
-//! was 4–12 ms, at inserts far from any growth start and in multiples of the
-//! 4 ms scheduler tick (preemption, which hits both maps), while its 19
+//! was 4–12 ms, at inserts far from any growth start and mostly near multiples
+//! of the 4 ms scheduler tick (preemption, which hits both maps), while its 19
 //! growth-starting inserts took at most 0.15 ms. Run it on a quiet machine
-//! for numbers of your own. [`GoMap::reserve`] and [`GoMap::shrink_to`] are the exceptions:
+//! for numbers of your own.
+//!
+//! [`GoMap::reserve`] and [`GoMap::shrink_to`] are the exceptions:
 //! they move everything at once, by request.
 //!
 //! # Iteration
