@@ -14,6 +14,7 @@
 /// assert!(s.max_chain >= 1 && s.heap_bytes >= 256 * 144);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MapStats {
     /// Number of entries (Go's `count`).
     pub len: usize,
@@ -60,6 +61,7 @@ pub struct MapStats {
 /// assert_eq!(h.buckets, m.stats().buckets_addr);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct HeaderView {
     /// Go's `count`.
     pub count: usize,
@@ -90,6 +92,7 @@ pub struct HeaderView {
 /// assert_eq!(b.size, 1);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct HeaderField {
     /// Go's name for the field (`count`, `flags`, `B`, ...).
     pub name: &'static str,

@@ -8,40 +8,6 @@ use gomap_cli::{with_type, CliError, Result};
 use serde::Serialize;
 use std::io::Write;
 
-/// BucketLayout, serialisable.
-#[derive(Debug, Serialize)]
-pub struct LayoutJson {
-    pub bucket_size: usize,
-    pub bucket_align: usize,
-    pub tophash_offset: usize,
-    pub keys_offset: usize,
-    pub values_offset: usize,
-    pub overflow_offset: usize,
-    pub key_slot_size: usize,
-    pub value_slot_size: usize,
-    pub indirect_key: bool,
-    pub indirect_value: bool,
-    pub padding: usize,
-}
-
-impl From<BucketLayout> for LayoutJson {
-    fn from(l: BucketLayout) -> LayoutJson {
-        LayoutJson {
-            bucket_size: l.bucket_size,
-            bucket_align: l.bucket_align,
-            tophash_offset: l.tophash_offset,
-            keys_offset: l.keys_offset,
-            values_offset: l.values_offset,
-            overflow_offset: l.overflow_offset,
-            key_slot_size: l.key_slot_size,
-            value_slot_size: l.value_slot_size,
-            indirect_key: l.indirect_key,
-            indirect_value: l.indirect_value,
-            padding: l.padding,
-        }
-    }
-}
-
 /// Everything `gomap layout` reports.
 #[derive(Debug, Serialize)]
 pub struct LayoutReport {
@@ -49,7 +15,7 @@ pub struct LayoutReport {
     pub value: &'static str,
     pub key_size: usize,
     pub value_size: usize,
-    pub layout: LayoutJson,
+    pub layout: BucketLayout,
     pub regions: Vec<Region>,
     pub live_check: LiveCheck,
 }
@@ -64,7 +30,7 @@ pub fn report<K: MenuType, V: MenuType>() -> LayoutReport {
         value: V::RUST_NAME,
         key_size: std::mem::size_of::<K>(),
         value_size: std::mem::size_of::<V>(),
-        layout: l.into(),
+        layout: l,
         regions: regions(&l, K::RUST_NAME, V::RUST_NAME),
         live_check: live_check::<K, V>(CHECK_ENTRIES),
     }

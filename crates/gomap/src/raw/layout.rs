@@ -29,6 +29,7 @@ const PTR_ALIGN: usize = align_of::<*mut u8>();
 /// assert_eq!(l.padding, 0);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BucketLayout {
     /// Size of one bucket in bytes, a multiple of `bucket_align`.
     pub bucket_size: usize,
