@@ -37,10 +37,12 @@ failed=()
 for ex in "${examples[@]}"; do
     bin="$target_dir/debug/examples/$ex"
     echo "== valgrind $ex"
+    start=$SECONDS
     if valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect,possible \
         --errors-for-leak-kinds=definite,indirect --error-exitcode=1 --quiet "$bin" >/dev/null; then
-        echo "== $ex: clean"
+        echo "== $ex: clean ($((SECONDS - start)) s)"
     else
+        echo "== $ex: FAILED ($((SECONDS - start)) s)"
         failed+=("$ex")
     fi
 done
