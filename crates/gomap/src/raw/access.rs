@@ -215,7 +215,7 @@ impl<K, V> OwnedIter<K, V> {
     /// Empties the storage (dropping what is left) and hands its arrays back.
     pub(crate) fn finish_into<S>(&mut self, t: &mut RawTable<K, V, S>) {
         self.drop_rest();
-        self.table.clear_storage();
+        self.table.clear();
         t.restore_storage(core::mem::replace(&mut self.table, RawTable::new(())));
         self.raw = RawIter::new(&self.table);
     }
@@ -331,13 +331,9 @@ impl<K: Hash + Eq, V, S: BuildHasher> RawCursor<'_, K, V, S> {
         let hash = self.table.hash(unsafe { &*b.key(i) });
         // Growth work as any delete does; it may move the entry, which
         // updates `current`. After it, the key's old bucket is evacuated, so
-        // the entry is on the current array's chain for `hash`.
-        let found = self.table.find_for_insert(hash, |_| false);
-        debug_assert!(found.is_err());
+        // the entry is on the chain of the head bucket it returns.
+        let head = self.table.write_bucket(hash);
         let (b, i) = self.table.extra.iter.as_deref()?.current::<K, V>()?;
-        let mask = self.table.bucket_mask();
-        // SAFETY: the array exists (the entry is in it) and the index is masked.
-        let head = unsafe { Bucket::at(self.table.buckets?, hash as usize & mask) };
         // SAFETY: a full slot on `head`'s chain (see above).
         Some(unsafe { self.table.take_at(head, b, i) })
     }

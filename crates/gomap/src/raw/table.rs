@@ -649,11 +649,6 @@ impl<K, V, S> RawTable<K, V, S> {
         self.extra.retire = s.extra.retire.take();
     }
 
-    /// Empties storage taken by `take_storage`, keeping its current array.
-    pub(crate) fn clear_storage(&mut self) {
-        self.clear();
-    }
-
     /// Bytes allocated now.
     pub(crate) fn heap_bytes(&self) -> usize {
         let l = Bucket::<K, V>::LAYOUT;
@@ -702,7 +697,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
 
     /// The head bucket a write of `hash` goes to, after its growth work.
     #[inline]
-    fn write_bucket(&mut self, hash: u64) -> Bucket<K, V> {
+    pub(crate) fn write_bucket(&mut self, hash: u64) -> Bucket<K, V> {
         if self.buckets.is_none() {
             self.alloc_first_bucket();
         }
@@ -831,6 +826,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             Ok(a) => a,
             Err(e) => e.fail(),
         };
+        #[cfg(feature = "tracing")]
         let old_b = self.b;
         if !bigger {
             self.flags |= SAME_SIZE_GROW;
@@ -860,7 +856,6 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             buckets_addr = self.buckets.map_or(0, |p| p.as_ptr() as usize),
             "gomap: growth started"
         );
-        let _ = old_b;
     }
 
     /// Go's `evacuate`: move every entry of old bucket `oldbucket` to its X
@@ -1167,10 +1162,9 @@ impl<K, V, S> RawTable<K, V, S> {
         self.count += 1;
     }
 
-    /// Allocates the array for `B` if there is none (used by clone).
+    /// An empty table with an allocated array of `2^b` buckets (used by clone).
     pub(crate) fn with_b(hash0: S, b: u8) -> Result<Self, TryReserveError> {
         let mut t = RawTable::new(hash0);
-        t.b = b;
         let a = alloc::alloc_array::<K, V>(b)?;
         t.install_array(b, a);
         Ok(t)
