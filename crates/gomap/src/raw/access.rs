@@ -8,7 +8,7 @@ use core::hash::{BuildHasher, Hash};
 use core::marker::PhantomData;
 
 use super::bucket::Bucket;
-use super::iter::{unregister, Hiter, RawIter};
+use super::iter::{Hiter, RawIter};
 use super::table::{InsertSlot, RawTable};
 
 impl<K, V, S> RawTable<K, V, S> {
@@ -303,7 +303,7 @@ pub(crate) struct RawCursor<'a, K, V, S> {
 
 impl<'a, K, V, S> RawCursor<'a, K, V, S> {
     pub(crate) fn new(table: &'a mut RawTable<K, V, S>) -> Self {
-        Hiter::register(table);
+        table.register_cursor();
         let hiter = Hiter::new(table, super::rand::fastrand());
         RawCursor { table, hiter }
     }
@@ -354,7 +354,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> RawCursor<'_, K, V, S> {
 
 impl<K, V, S> Drop for RawCursor<'_, K, V, S> {
     fn drop(&mut self) {
-        unregister(self.table);
+        self.table.unregister_cursor();
     }
 }
 
