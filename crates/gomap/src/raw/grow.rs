@@ -149,7 +149,13 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
                     };
                     let (mut db, mut di) = dst[use_y];
                     if di == BUCKET_CNT {
-                        db = undo.table.new_overflow(db);
+                        // An evacuation interrupted by a panic may have
+                        // linked an (emptied) overflow bucket here already:
+                        // reuse it, since linking a new one would lose it.
+                        db = match db.overflow() {
+                            Some(next) => next,
+                            None => undo.table.new_overflow(db),
+                        };
                         di = 0;
                     }
                     // SAFETY: the destination slot is empty (destinations
@@ -306,7 +312,9 @@ impl<K, V, S> Drop for Undo<'_, K, V, S> {
             next = c.overflow();
         }
         // The destinations were empty before this evacuation: empty them
-        // again (their bytes are copies the source still owns).
+        // again (their bytes are copies the source still owns). Overflow
+        // buckets linked meanwhile stay linked, empty, and the retry fills
+        // them (see the loop above); they are counted in `heap_bytes`.
         for head in [self.x, self.y] {
             let mut b = Some(head);
             while let Some(c) = b {

@@ -13,7 +13,9 @@
 //!   none of its entries in the evacuated states").
 //! - A new bucket receives entries only from its own old bucket, and only
 //!   after that old bucket is evacuated: inserts evacuate the key's old
-//!   bucket first. So evacuation always writes into empty destination chains.
+//!   bucket first. So evacuation always writes into empty destination chains
+//!   (all slots empty; one whose evacuation a panicking `Hash` interrupted
+//!   may keep empty overflow buckets, which the retry fills).
 //! - Every full slot owns its entry exactly once; evacuation copies bytes and
 //!   then marks the source, so at no point do two full slots own one entry.
 
