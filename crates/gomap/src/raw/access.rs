@@ -315,7 +315,13 @@ impl<'a, K, V, S> RawCursor<'a, K, V, S> {
 
 impl<K: Hash + Eq, V, S: BuildHasher> RawCursor<'_, K, V, S> {
     pub(crate) fn next(&mut self) -> Option<(&K, &mut V)> {
-        let (b, i) = self.hiter.next(self.table)?;
+        let Some((b, i)) = self.hiter.next(self.table) else {
+            // At the end nothing is current: `remove_current` removes nothing.
+            if let Some(track) = self.table.extra.iter.as_deref_mut() {
+                track.current = None;
+            }
+            return None;
+        };
         if let Some(track) = self.table.extra.iter.as_deref_mut() {
             track.set_current(b, i);
         }

@@ -114,6 +114,18 @@ pub(crate) struct Retired {
     pub(crate) released: usize,
 }
 
+/// A slot's identity while a cursor is alive: its bucket's address and its
+/// index, side by side, so two slots can never share one whatever the
+/// buckets' alignment (packing the index into the address's low bits would
+/// need 8-aligned buckets; a `u32 -> u32` bucket on a 32-bit target is
+/// 4-aligned). Nothing is freed while a cursor lives, so an identity is never
+/// reused for another bucket.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct SlotId {
+    pub(crate) bucket: usize,
+    pub(crate) slot: u8,
+}
+
 /// What a live cursor needs the table to remember (kept in `Extra`; the
 /// logic is in `track.rs`).
 ///
@@ -127,14 +139,14 @@ pub(crate) struct Retired {
 /// any slot it left, so all of them must lead to it.
 #[derive(Default)]
 pub(crate) struct IterTrack {
-    pub(crate) left: HashMap<usize, usize>,
-    pub(crate) at: HashMap<usize, usize>,
-    pub(crate) id_at: HashMap<usize, usize>,
+    pub(crate) left: HashMap<SlotId, usize>,
+    pub(crate) at: HashMap<usize, SlotId>,
+    pub(crate) id_at: HashMap<SlotId, usize>,
     pub(crate) next_id: usize,
     /// Moves of the evacuation in progress, applied when it completes.
-    pub(crate) pending: Vec<(usize, usize)>,
+    pub(crate) pending: Vec<(SlotId, SlotId)>,
     /// Where the entry last yielded by the cursor lives now.
-    pub(crate) current: Option<usize>,
+    pub(crate) current: Option<SlotId>,
     /// Old arrays kept alive for the cursor: (array, B).
     pub(crate) retained: Vec<(NonNull<u8>, u8)>,
 }

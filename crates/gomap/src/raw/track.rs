@@ -6,24 +6,24 @@ use core::ptr::NonNull;
 
 use super::bucket::Bucket;
 use super::layout::BUCKET_CNT;
-use super::table::{IterTrack, RawTable, ITERATOR, OLD_ITERATOR};
+use super::table::{IterTrack, RawTable, SlotId, ITERATOR, OLD_ITERATOR};
 use super::tophash::is_evacuated;
 
-/// A slot's identity while a cursor is alive: bucket address with the slot
-/// index in its low bits (buckets are at least 8-aligned). Nothing is freed
-/// while a cursor lives, so an identity is never reused for another bucket.
 #[inline]
-fn slot_id<K, V>(b: Bucket<K, V>, i: usize) -> usize {
-    b.addr() | i
+fn slot_id<K, V>(b: Bucket<K, V>, i: usize) -> SlotId {
+    debug_assert!(i < BUCKET_CNT);
+    SlotId {
+        bucket: b.addr(),
+        slot: i as u8,
+    }
 }
 
 #[inline]
-fn from_slot_id<K, V>(id: usize) -> (Bucket<K, V>, usize) {
-    // SAFETY: ids are made by `slot_id` from live buckets, which stay
-    // allocated while the cursor that tracks them lives.
-    let b =
-        unsafe { Bucket::from_raw(NonNull::new_unchecked((id & !(BUCKET_CNT - 1)) as *mut u8)) };
-    (b, id & (BUCKET_CNT - 1))
+fn from_slot_id<K, V>(id: SlotId) -> (Bucket<K, V>, usize) {
+    // SAFETY: ids are made by `slot_id` from live buckets (non-null), which
+    // stay allocated while the cursor that tracks them lives.
+    let b = unsafe { Bucket::from_raw(NonNull::new_unchecked(id.bucket as *mut u8)) };
+    (b, usize::from(id.slot))
 }
 
 impl IterTrack {
@@ -90,7 +90,7 @@ impl IterTrack {
             .map(|&(_, b)| super::alloc::array_layout::<K, V>(b).map_or(0, |l| l.size()))
             .sum();
         let entries = self.left.capacity() + self.at.capacity() + self.id_at.capacity();
-        arrays + entries * 2 * core::mem::size_of::<usize>() + core::mem::size_of::<Self>()
+        arrays + entries * core::mem::size_of::<(SlotId, usize)>() + core::mem::size_of::<Self>()
     }
 }
 
@@ -134,5 +134,34 @@ impl<K, V, S> RawTable<K, V, S> {
             }
         }
         self.flags &= !(ITERATOR | OLD_ITERATOR);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Slot identities stay distinct for buckets only 4 (or 1) bytes apart,
+    /// as with `u32 -> u32` on a 32-bit target (`addr | i` made slot 4 of one
+    /// bucket and slot 0 of a bucket 4 bytes on the same id). No memory is
+    /// read: the handles are only turned into ids and back.
+    #[test]
+    fn slot_ids_are_distinct_whatever_the_alignment() {
+        let base = 0x1000usize;
+        let mut seen = std::collections::HashSet::new();
+        for offset in 0..16 {
+            // SAFETY: a handle that is never dereferenced (ids only).
+            let b: Bucket<u32, u32> =
+                unsafe { Bucket::from_raw(NonNull::new((base + offset) as *mut u8).unwrap()) };
+            for i in 0..BUCKET_CNT {
+                let id = slot_id(b, i);
+                assert!(
+                    seen.insert(id),
+                    "bucket +{offset} slot {i}: id {id:?} taken"
+                );
+                let (b2, i2) = from_slot_id::<u32, u32>(id);
+                assert_eq!((b2, i2), (b, i));
+            }
+        }
     }
 }
