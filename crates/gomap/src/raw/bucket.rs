@@ -245,6 +245,12 @@ impl<K, V> Bucket<K, V> {
         let p = unsafe {
             ptr::read(self.ptr.as_ptr().add(Self::LAYOUT.overflow_offset) as *const *mut u8)
         };
+        #[cfg(all(test, unix))]
+        assert_ne!(
+            p as usize,
+            usize::from_ne_bytes([super::release::POISON_BYTE; core::mem::size_of::<usize>()]),
+            "read an overflow pointer from a page handed back to the OS"
+        );
         // SAFETY: a non-null overflow pointer always points to a live bucket
         // of the same layout (set only by `set_overflow`).
         NonNull::new(p).map(|p| unsafe { Bucket::from_raw(p) })

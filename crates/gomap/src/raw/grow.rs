@@ -8,7 +8,7 @@ use super::alloc;
 use super::bucket::Bucket;
 use super::layout::BUCKET_CNT;
 use super::release::{RELEASE_CHUNK, RELEASE_MIN_ARRAY};
-use super::table::{over_load_factor, RawTable, Retired, ITERATOR, OLD_ITERATOR, SAME_SIZE_GROW};
+use super::table::{over_load_factor, OldArray, RawTable, ITERATOR, OLD_ITERATOR, SAME_SIZE_GROW};
 use super::tophash::*;
 
 /// `nevacuate` skips at most this many already-evacuated buckets per step,
@@ -239,13 +239,17 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
                 .as_deref_mut()
                 .expect("cursor state while OLD_ITERATOR")
                 .retained
-                .push((old, old_b));
+                .push(OldArray {
+                    array: old,
+                    array_b: old_b,
+                    released: self.extra.old_released,
+                });
         } else if alloc::array_layout::<K, V>(old_b).map_or(0, |l| l.size()) >= RELEASE_MIN_ARRAY {
             // Large: hand the rest of its pages back a chunk per write, then
             // free it (see `retire_step`): unmapping ~10-150 MB of resident
             // pages in one call would take milliseconds.
             self.free_retired();
-            self.extra.retire = Some(Retired {
+            self.extra.retire = Some(OldArray {
                 array: old,
                 array_b: old_b,
                 released: self.extra.old_released,

@@ -14,7 +14,7 @@ use core::ptr::NonNull;
 
 use super::alloc::{self, prealloc_overflow};
 use super::bucket::Bucket;
-use super::table::{RawTable, Retired, OLD_ITERATOR, SAME_SIZE_GROW};
+use super::table::{OldArray, RawTable, OLD_ITERATOR, SAME_SIZE_GROW};
 
 /// Arrays smaller than this are never released piecemeal: the syscalls would
 /// cost more than they save, and small maps stay byte-for-byte inspectable.
@@ -61,8 +61,22 @@ pub(crate) unsafe fn release_pages(start: usize, end: usize) -> usize {
     // allocator using a mapping where it is not allowed) is harmless: the
     // pages simply stay resident.
     unsafe { libc::madvise(lo as *mut libc::c_void, hi - lo, libc::MADV_DONTNEED) };
+    // The crate's own tests poison released pages: `MADV_DONTNEED` promises
+    // zeroes only for private anonymous memory, which a custom global
+    // allocator need not hand out, so nothing may read them (see
+    // `Bucket::overflow`, which rejects the poison).
+    #[cfg(test)]
+    // SAFETY: `[lo, hi)` is inside the caller's live allocation, and nothing
+    // reads it expecting its old contents (the caller's promise).
+    unsafe {
+        core::ptr::write_bytes(lo as *mut u8, POISON_BYTE, hi - lo)
+    };
     hi
 }
+
+/// What released pages hold in the crate's tests.
+#[cfg(test)]
+pub(crate) const POISON_BYTE: u8 = 0xA5;
 
 #[cfg(not(unix))]
 pub(crate) unsafe fn release_pages(start: usize, _end: usize) -> usize {
@@ -100,9 +114,22 @@ impl<K, V, S> RawTable<K, V, S> {
     }
 
     /// Frees a whole array and its chains' own allocations (no drops).
-    pub(crate) fn free_array_and_chains(&mut self, array: NonNull<u8>, array_b: u8) {
+    ///
+    /// The first `released` bytes were handed back to the OS: those heads
+    /// are not read. What they read as is not promised (zeroes for private
+    /// anonymous memory, anything under a custom global allocator), and
+    /// there is nothing to free behind them: pages are released only below
+    /// `nevacuate` while no cursor watches, so those heads were evacuated
+    /// and their chains freed then.
+    pub(crate) fn free_array_and_chains(
+        &mut self,
+        array: NonNull<u8>,
+        array_b: u8,
+        released: usize,
+    ) {
         if self.extra.heap_overflow > 0 {
-            for i in 0..1usize << array_b {
+            let first = released.div_ceil(Bucket::<K, V>::LAYOUT.bucket_size);
+            for i in first..1usize << array_b {
                 // SAFETY: `i` is below the array's head count.
                 let head = unsafe { Bucket::at(array, i) };
                 self.free_chain(head, array, array_b);
@@ -117,7 +144,8 @@ impl<K, V, S> RawTable<K, V, S> {
     pub(crate) fn release_old(&mut self) {
         if let Some(old) = self.oldbuckets.take() {
             let old_b = self.old_b();
-            self.free_array_and_chains(old, old_b);
+            let released = self.extra.old_released;
+            self.free_array_and_chains(old, old_b, released);
         }
         self.extra.old_released = 0;
         self.free_retired();
@@ -128,7 +156,7 @@ impl<K, V, S> RawTable<K, V, S> {
 
     /// Frees a retired old array now (see `retire_step`).
     pub(crate) fn free_retired(&mut self) {
-        if let Some(Retired { array, array_b, .. }) = self.extra.retire.take() {
+        if let Some(OldArray { array, array_b, .. }) = self.extra.retire.take() {
             // SAFETY: the array came from `alloc_array(array_b)`; its chains
             // were freed as its buckets were evacuated and nothing refers to it.
             unsafe { alloc::free_array::<K, V>(array, array_b) };
@@ -155,7 +183,7 @@ impl<K, V, S> RawTable<K, V, S> {
     #[cold]
     #[inline(never)]
     pub(crate) fn retire_step(&mut self) {
-        let Some(Retired {
+        let Some(OldArray {
             array,
             array_b,
             released: done,
@@ -173,7 +201,7 @@ impl<K, V, S> RawTable<K, V, S> {
         // SAFETY: inside the retired array, which nothing refers to any more
         // (evacuation finished, no cursor retained it).
         unsafe { release_pages(start + done, start + end) };
-        self.extra.retire = Some(Retired {
+        self.extra.retire = Some(OldArray {
             array,
             array_b,
             released: end,
@@ -232,5 +260,59 @@ mod tests {
             assert_eq!(m.remove(&k), Some(k * 3));
         }
         assert!(m.is_empty());
+    }
+
+    /// The map's old array (B = 13, 1.2 MB) after part of it was handed
+    /// back to the OS, and separately allocated overflow buckets still
+    /// around, so that freeing walks chains.
+    fn growing_with_released_pages() -> GoMap<u64, u64> {
+        let mut m: GoMap<u64, u64> = GoMap::new();
+        let mut i = 0u64;
+        while !(m.raw.growing() && m.raw.extra.old_released > 0) {
+            m.insert(i.wrapping_mul(0x9E37_79B9_7F4A_7C15), i);
+            i += 1;
+            assert!(i < 1_000_000, "no release happened");
+        }
+        assert_eq!(m.raw.b, 14);
+        assert!(m.raw.extra.heap_overflow > 0, "chains to free exist");
+        m
+    }
+
+    /// Dropping (and clearing) a map mid-growth frees the old array without
+    /// reading the heads whose pages were handed back (they read as poison
+    /// here; with a custom global allocator they could hold anything).
+    #[test]
+    fn freeing_the_old_array_skips_released_heads() {
+        let m = growing_with_released_pages();
+        drop(m);
+        let mut m = growing_with_released_pages();
+        let len = m.len();
+        m.clear();
+        assert!(m.is_empty() && len > 0);
+        // `shrink_to_fit` and `reserve` rebuild from a map mid-growth too.
+        let mut m = growing_with_released_pages();
+        let len = m.len();
+        m.reserve(len * 4);
+        assert_eq!(m.len(), len);
+    }
+
+    /// A cursor that starts after pages were released keeps the old array
+    /// alive past the end of the growth; when it ends, the array is freed
+    /// without reading its released heads.
+    #[test]
+    fn a_retained_old_array_is_freed_without_reading_released_heads() {
+        let mut m = growing_with_released_pages();
+        let start = m.len() as u64;
+        let mut c = m.cursor();
+        let mut i = 0;
+        // Inserts through the cursor finish the growth while it lives.
+        while c.next().is_some() {
+            c.insert(u64::MAX - i, i);
+            i += 1;
+        }
+        drop(c);
+        assert!(!m.raw.growing(), "the growth finished under the cursor");
+        assert_eq!(m.len() as u64, start + i);
+        drop(m);
     }
 }

@@ -96,7 +96,7 @@ pub(crate) struct Extra {
     /// A fully evacuated large old array whose pages are handed back a chunk
     /// per write before it is freed, so no single write pays for unmapping
     /// it (see `release.rs`).
-    pub(crate) retire: Option<Retired>,
+    pub(crate) retire: Option<OldArray>,
     /// Writes (inserts, updates, removes) since the growth in progress
     /// started, for the `evacuation_done` event. Only with `tracing`, so the
     /// header and the write path are unchanged without it.
@@ -104,13 +104,16 @@ pub(crate) struct Extra {
     pub(crate) grow_writes: usize,
 }
 
-/// An old array whose evacuation finished, on its way back to the OS.
+/// An old array after its growth finished, kept until it can be freed: on
+/// its way back to the OS (`Extra::retire`) or alive for a cursor
+/// (`IterTrack::retained`).
 #[derive(Clone, Copy)]
-pub(crate) struct Retired {
+pub(crate) struct OldArray {
     pub(crate) array: NonNull<u8>,
     /// `B` of the array (it holds `2^array_b` head buckets).
     pub(crate) array_b: u8,
-    /// Bytes from the array's start already handed back to the OS.
+    /// Bytes from the array's start already handed back to the OS: never
+    /// read again (see `RawTable::free_array_and_chains`).
     pub(crate) released: usize,
 }
 
@@ -147,8 +150,8 @@ pub(crate) struct IterTrack {
     pub(crate) pending: Vec<(SlotId, SlotId)>,
     /// Where the entry last yielded by the cursor lives now.
     pub(crate) current: Option<SlotId>,
-    /// Old arrays kept alive for the cursor: (array, B).
-    pub(crate) retained: Vec<(NonNull<u8>, u8)>,
+    /// Old arrays kept alive for the cursor.
+    pub(crate) retained: Vec<OldArray>,
 }
 
 /// The map header. `#[repr(C)]` keeps Go's field order so the layout report
@@ -461,7 +464,7 @@ impl<K, V, S> RawTable<K, V, S> {
         self.release_old();
         if let Some(buckets) = self.buckets.take() {
             let b = self.b;
-            self.free_array_and_chains(buckets, b);
+            self.free_array_and_chains(buckets, b, 0);
         }
         self.b = 0;
         self.noverflow = 0;

@@ -87,7 +87,7 @@ impl IterTrack {
         let arrays: usize = self
             .retained
             .iter()
-            .map(|&(_, b)| super::alloc::array_layout::<K, V>(b).map_or(0, |l| l.size()))
+            .map(|old| super::alloc::array_layout::<K, V>(old.array_b).map_or(0, |l| l.size()))
             .sum();
         let entries = self.left.capacity() + self.at.capacity() + self.id_at.capacity();
         arrays + entries * core::mem::size_of::<(SlotId, usize)>() + core::mem::size_of::<Self>()
@@ -129,8 +129,8 @@ impl<K, V, S> RawTable<K, V, S> {
     /// Frees arrays a cursor kept alive, and forgets the cursor's tracking.
     pub(crate) fn release_retained(&mut self) {
         if let Some(track) = self.extra.iter.take() {
-            for &(array, array_b) in &track.retained {
-                self.free_array_and_chains(array, array_b);
+            for old in &track.retained {
+                self.free_array_and_chains(old.array, old.array_b, old.released);
             }
         }
         self.flags &= !(ITERATOR | OLD_ITERATOR);
