@@ -244,7 +244,8 @@ impl<K, V> Iterator for OwnedIter<K, V> {
     fn next(&mut self) -> Option<(K, V)> {
         let (b, i) = self.raw.next()?;
         // Mark first: if a later Drop panics, the table's own drop skips it.
-        b.set_top(i, super::tophash::EMPTY_ONE);
+        // SAFETY: the walk yields slots `i < 8`; the table is ours (owned).
+        unsafe { b.set_top(i, super::tophash::EMPTY_ONE) };
         self.table.count -= 1;
         // SAFETY: a full slot, now marked empty; ownership moves out once.
         Some(unsafe { b.take(i) })

@@ -28,7 +28,7 @@ impl<K, V, S> RawTable<K, V, S> {
         }
         // SAFETY: the caller's promise: the old array exists and holds `i`.
         let b = unsafe { Bucket::<K, V>::at(self.oldbuckets.unwrap_unchecked(), i) };
-        is_evacuated(b.top(0))
+        b.evacuated()
     }
 }
 
@@ -117,7 +117,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         // or `nevacuate < noldbuckets` while growing).
         let src_head = unsafe { Bucket::<K, V>::at(old, oldbucket) };
         let newbit = self.noldbuckets();
-        if !is_evacuated(src_head.top(0)) {
+        if !src_head.evacuated() {
             let same = self.same_size_grow();
             // SAFETY: growing; both indices are below the new head count
             // (`oldbucket + newbit < 2 * newbit = 2^B` when doubling).
@@ -139,7 +139,8 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             let mut src = src_head;
             loop {
                 for i in src.group().match_full() {
-                    let top = src.top(i);
+                    // SAFETY: match indices are below 8.
+                    let top = unsafe { src.top(i) };
                     let use_y = if same {
                         0
                     } else {
@@ -158,12 +159,16 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
                         };
                         di = 0;
                     }
-                    // SAFETY: the destination slot is empty (destinations
-                    // start empty and fill in order); the source stays full
-                    // only until it is marked just below.
-                    unsafe { src.move_to(i, db, di) };
-                    db.set_top(di, top);
-                    src.set_top(i, EVACUATED_X + use_y as u8);
+                    // SAFETY: `i < 8` (a match) and `di < 8` (reset to 0 at
+                    // 8); the destination slot is empty (destinations start
+                    // empty and fill in order); the source stays full only
+                    // until it is marked just below. The table is borrowed
+                    // mutably through `undo`.
+                    unsafe {
+                        src.move_to(i, db, di);
+                        db.set_top(di, top);
+                        src.set_top(i, EVACUATED_X + use_y as u8);
+                    }
                     if let Some(track) = undo.table.extra.iter.as_deref_mut() {
                         track.on_move(src, i, db, di);
                     }
@@ -183,7 +188,8 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             let mut next = Some(src_head);
             while let Some(c) = next {
                 for i in c.group().match_empty() {
-                    c.set_top(i, EVACUATED_EMPTY);
+                    // SAFETY: match indices are below 8; `self` is borrowed mutably.
+                    unsafe { c.set_top(i, EVACUATED_EMPTY) };
                 }
                 next = c.overflow();
             }
@@ -206,7 +212,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         let stop = (self.nevacuate + EVACUATE_SCAN_LIMIT).min(newbit);
         // SAFETY: `nevacuate < stop <= newbit`, the old head count.
         while self.nevacuate != stop
-            && is_evacuated(unsafe { Bucket::<K, V>::at(old, self.nevacuate) }.top(0))
+            && unsafe { Bucket::<K, V>::at(old, self.nevacuate) }.evacuated()
         {
             self.nevacuate += 1;
         }
@@ -301,7 +307,8 @@ impl<K, V, S> Drop for Undo<'_, K, V, S> {
         let mut next = Some(self.src);
         while let Some(c) = next {
             for i in 0..BUCKET_CNT {
-                let top = c.top(i);
+                // SAFETY: `i < 8`.
+                let top = unsafe { c.top(i) };
                 if top == EVACUATED_X || top == EVACUATED_Y {
                     let which = (top - EVACUATED_X) as usize;
                     let (mut db, mut di) = dst[which];
@@ -309,7 +316,9 @@ impl<K, V, S> Drop for Undo<'_, K, V, S> {
                         db = db.overflow().expect("destination chain was extended");
                         di = 0;
                     }
-                    c.set_top(i, db.top(di));
+                    // SAFETY: `i < 8` and `di < 8` (reset to 0 at 8); the
+                    // table is borrowed mutably by the guard.
+                    unsafe { c.set_top(i, db.top(di)) };
                     dst[which] = (db, di + 1);
                 }
             }

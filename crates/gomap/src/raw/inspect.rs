@@ -8,7 +8,6 @@ use core::ptr::NonNull;
 use super::alloc::prealloc_overflow;
 use super::bucket::Bucket;
 use super::table::RawTable;
-use super::tophash::is_evacuated;
 use crate::stats::{
     ArrayView, BucketView, ChainView, HeaderField, HeaderView, MapStats, MapStructure, SlotLocation,
 };
@@ -64,7 +63,7 @@ impl<K, V, S> RawTable<K, V, S> {
                 tophash: c.tophash_bytes(),
                 in_array: (start..end).contains(&c.addr()),
             });
-            if is_old && is_evacuated(head.top(0)) {
+            if is_old && head.evacuated() {
                 break;
             }
             b = c.overflow();
@@ -92,7 +91,7 @@ impl<K, V, S> RawTable<K, V, S> {
                 let head = unsafe { Bucket::<K, V>::at(array, i) };
                 // Old buckets below `nevacuate` are evacuated and may have
                 // been handed back to the OS: not read.
-                if is_old && (i < nevacuate || is_evacuated(head.top(0))) {
+                if is_old && (i < nevacuate || head.evacuated()) {
                     continue;
                 }
                 let mut len = 1;
@@ -189,8 +188,10 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             bucket_index,
             overflow_depth: depth,
             slot: i,
-            key_addr: b.key_slot(i) as usize,
-            value_addr: b.value_slot(i) as usize,
+            // SAFETY: `find` returns slots `i < 8`.
+            key_addr: unsafe { b.key_slot(i) } as usize,
+            // SAFETY: as above.
+            value_addr: unsafe { b.value_slot(i) } as usize,
             in_old,
         })
     }

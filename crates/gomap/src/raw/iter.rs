@@ -134,7 +134,7 @@ impl<K, V> RawIter<K, V> {
             // SAFETY: `next_head` is below the array's head count.
             let head = unsafe { Bucket::at(array, self.next_head) };
             self.next_head += 1;
-            if self.which == 0 && is_evacuated(head.top(0)) {
+            if self.which == 0 && head.evacuated() {
                 self.bucket = None;
                 self.mask = BitMask::EMPTY;
                 continue;
@@ -241,7 +241,8 @@ impl<K, V> Hiter<K, V> {
             while self.i < BUCKET_CNT {
                 let offi = (self.i + self.offset) & (BUCKET_CNT - 1);
                 self.i += 1;
-                let top = b.top(offi);
+                // SAFETY: `offi` is masked to 0..8.
+                let top = unsafe { b.top(offi) };
                 if is_empty(top) || top == EVACUATED_EMPTY {
                     continue;
                 }

@@ -21,7 +21,7 @@ impl<K, V, S> RawTable<K, V, S> {
             let oldb = unsafe { Bucket::at(old, oi) };
             // Below `nevacuate` the bucket is evacuated and its page may have
             // been handed back to the OS: do not read it.
-            if oi >= self.nevacuate && !is_evacuated(oldb.top(0)) {
+            if oi >= self.nevacuate && !oldb.evacuated() {
                 b = oldb;
             }
         }

@@ -75,9 +75,17 @@ pub(crate) unsafe fn release_pages(start: usize, end: usize) -> usize {
 }
 
 /// What released pages hold in the crate's tests.
-#[cfg(test)]
+#[cfg(all(test, unix))]
 pub(crate) const POISON_BYTE: u8 = 0xA5;
 
+/// Without `madvise` nothing is handed back: returns `start` (no pages
+/// released), so callers keep their released mark where it was.
+///
+/// # Safety
+/// As for the unix version: `[start, end)` lies inside one live allocation
+/// that the caller owns, and nothing reads the released bytes expecting
+/// their old contents. (This version touches nothing, but callers must not
+/// rely on that.)
 #[cfg(not(unix))]
 pub(crate) unsafe fn release_pages(start: usize, _end: usize) -> usize {
     start
@@ -101,7 +109,9 @@ impl<K, V, S> RawTable<K, V, S> {
             // handed back to the OS, and writing would fault it back in).
             return;
         }
-        head.set_overflow(None);
+        // SAFETY: ending the chain at its head; the buckets after it are
+        // freed below (or belong to the array), and `self` is borrowed mutably.
+        unsafe { head.set_overflow(None) };
         while let Some(b) = next {
             next = b.overflow();
             if !Self::in_array(b, array, array_b) {

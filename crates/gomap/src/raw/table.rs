@@ -306,7 +306,11 @@ impl<K, V, S> RawTable<K, V, S> {
             alloc::alloc_bucket::<K, V>()
         };
         self.incr_noverflow();
-        b.set_overflow(Some(ovf));
+        // SAFETY: `ovf` is a fresh, empty bucket of this layout that lives as
+        // long as its array (pool) or until `free_chain` (own allocation);
+        // `b` ends its chain (callers pass the last bucket), so nothing is
+        // unlinked and no cycle forms.
+        unsafe { b.set_overflow(Some(ovf)) };
         ovf
     }
 
@@ -327,7 +331,7 @@ impl<K, V, S> RawTable<K, V, S> {
     /// `head`) and keeps the emptyRest markers right (Go's `mapdelete` tail).
     ///
     /// # Safety
-    /// Slot `i` of `b` is full and `b` is on `head`'s chain.
+    /// `i < 8`, slot `i` of `b` is full and `b` is on `head`'s chain.
     pub(crate) unsafe fn take_at(
         &mut self,
         head: Bucket<K, V>,
@@ -337,7 +341,8 @@ impl<K, V, S> RawTable<K, V, S> {
         // SAFETY: the caller guarantees the slot is full; it is marked empty
         // right below, before any user code can run.
         let entry = unsafe { b.take(i) };
-        self.mark_empty(head, b, i);
+        // SAFETY: `i < 8` and `b` is on `head`'s chain (the caller's promise).
+        unsafe { self.mark_empty(head, b, i) };
         self.count -= 1;
         if let Some(track) = self.extra.iter.as_deref_mut() {
             track.on_remove(b, i);
@@ -347,18 +352,27 @@ impl<K, V, S> RawTable<K, V, S> {
 
     /// Marks slot `i` empty; if nothing full follows it in the chain, turns
     /// it and the empty slots before it into `EMPTY_REST` so lookups stop early.
-    fn mark_empty(&mut self, head: Bucket<K, V>, mut b: Bucket<K, V>, mut i: usize) {
-        b.set_top(i, EMPTY_ONE);
+    ///
+    /// # Safety
+    /// `i < 8`, and `b` is on `head`'s chain.
+    unsafe fn mark_empty(&mut self, head: Bucket<K, V>, mut b: Bucket<K, V>, mut i: usize) {
+        debug_assert!(i < BUCKET_CNT);
+        // SAFETY (every `top` / `set_top` below): `i < 8` on entry (the
+        // caller's promise), and it only moves down from there or restarts at
+        // 7; `self` is borrowed mutably.
+        unsafe { b.set_top(i, EMPTY_ONE) };
         let next_is_rest = if i == BUCKET_CNT - 1 {
-            b.overflow().is_none_or(|n| n.top(0) == EMPTY_REST)
+            b.overflow().is_none_or(|n| n.first_top() == EMPTY_REST)
         } else {
-            b.top(i + 1) == EMPTY_REST
+            // SAFETY: `i + 1 < 8` in this branch.
+            (unsafe { b.top(i + 1) }) == EMPTY_REST
         };
         if !next_is_rest {
             return;
         }
         loop {
-            b.set_top(i, EMPTY_REST);
+            // SAFETY: see above.
+            unsafe { b.set_top(i, EMPTY_REST) };
             if i == 0 {
                 if b == head {
                     break;
@@ -373,7 +387,8 @@ impl<K, V, S> RawTable<K, V, S> {
             } else {
                 i -= 1;
             }
-            if b.top(i) != EMPTY_ONE {
+            // SAFETY: see above.
+            if unsafe { b.top(i) } != EMPTY_ONE {
                 break;
             }
         }
@@ -408,7 +423,8 @@ impl<K, V, S> RawTable<K, V, S> {
         let mut it = self.raw_iter();
         while let Some((b, i)) = it.next() {
             // Mark first, so a re-run after a panic skips this slot.
-            b.set_top(i, EMPTY_ONE);
+            // SAFETY: the walk yields slots `i < 8`; `self` is borrowed mutably.
+            unsafe { b.set_top(i, EMPTY_ONE) };
             self.count -= 1;
             // SAFETY: the slot was full; it is now marked empty and dropped once.
             unsafe { b.drop_entry(i) };
@@ -559,9 +575,11 @@ impl<K, V, S> RawTable<K, V, S> {
     /// Writes an entry known to be absent into a table that is not growing.
     pub(crate) fn insert_no_grow(&mut self, hash: u64, key: K, value: V) {
         let (b, i) = self.free_slot_no_grow(hash);
-        // SAFETY: the slot is empty.
-        unsafe { b.write(i, key, value) };
-        b.set_top(i, tophash(hash));
+        // SAFETY: the slot (`i < 8`) is empty; `self` is borrowed mutably.
+        unsafe {
+            b.write(i, key, value);
+            b.set_top(i, tophash(hash));
+        }
         self.count += 1;
     }
 
@@ -648,9 +666,12 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             Some(free) => free,
             None => (self.new_overflow(slot.last), 0),
         };
-        // SAFETY: the slot is empty (free slot or fresh overflow bucket).
-        unsafe { b.write(i, key, value) };
-        b.set_top(i, tophash(hash));
+        // SAFETY: the slot (`i < 8`) is empty (free slot or fresh overflow
+        // bucket); `self` is borrowed mutably.
+        unsafe {
+            b.write(i, key, value);
+            b.set_top(i, tophash(hash));
+        }
         self.count += 1;
         (b, i)
     }
@@ -729,10 +750,13 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         while let Some((b, i)) = it.next() {
             let hash = hashes.next().expect("one hash per entry");
             let slot = fresh.free_slot_no_grow(hash);
-            // SAFETY: moving a full slot into an empty one; the source array
-            // is freed below without dropping anything.
-            unsafe { b.move_to(i, slot.0, slot.1) };
-            slot.0.set_top(slot.1, tophash(hash));
+            // SAFETY: moving a full slot into an empty one (both indices
+            // below 8); the source array is freed below without dropping
+            // anything; `fresh` is ours.
+            unsafe {
+                b.move_to(i, slot.0, slot.1);
+                slot.0.set_top(slot.1, tophash(hash));
+            }
             fresh.count += 1;
         }
         self.count = 0;

@@ -7,7 +7,6 @@ use core::ptr::NonNull;
 use super::bucket::Bucket;
 use super::layout::BUCKET_CNT;
 use super::table::{IterTrack, RawTable, SlotId, ITERATOR, OLD_ITERATOR};
-use super::tophash::is_evacuated;
 
 #[inline]
 fn slot_id<K, V>(b: Bucket<K, V>, i: usize) -> SlotId {
@@ -119,7 +118,7 @@ impl<K, V, S> RawTable<K, V, S> {
             for i in first..self.noldbuckets() {
                 // SAFETY: `i` is below the old head count.
                 let head = unsafe { Bucket::<K, V>::at(old, i) };
-                if is_evacuated(head.top(0)) {
+                if head.evacuated() {
                     self.free_chain(head, old, old_b);
                 }
             }
