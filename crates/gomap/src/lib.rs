@@ -223,7 +223,8 @@ mod stats;
 pub use cursor::Cursor;
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
 pub use iter::{
-    Drain, IntoIter, IntoKeys, IntoValues, Iter, IterMut, IterRandomized, Keys, Values, ValuesMut,
+    Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, IterRandomized, Keys, Values,
+    ValuesMut,
 };
 pub use map::{DefaultHashBuilder, GoMap};
 pub use raw::alloc::TryReserveError;
