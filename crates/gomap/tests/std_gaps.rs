@@ -88,11 +88,13 @@ fn extract_if_removes_exactly_what_the_predicate_accepts() {
 fn extract_if_dropped_early_keeps_what_it_did_not_yield() {
     let mut m = mid_growth();
     let before = contents(&m);
-    let mut it: ExtractIf<'_, u64, u64, _, _> = m.extract_if(|_, _| true);
-    let (lo, hi) = it.size_hint();
-    assert_eq!((lo, hi), (0, Some(before.len())));
-    let taken: Vec<(u64, u64)> = it.by_ref().take(10).collect();
-    drop(it);
+    let taken: Vec<(u64, u64)> = {
+        let mut it: ExtractIf<'_, u64, u64, _, _> = m.extract_if(|_, _| true);
+        let (lo, hi) = it.size_hint();
+        assert_eq!((lo, hi), (0, Some(before.len())));
+        it.by_ref().take(10).collect()
+        // `it` is dropped here, early.
+    };
     assert_eq!(taken.len(), 10);
     assert_eq!(m.len(), before.len() - 10);
     let mut rest = contents(&m);
@@ -102,10 +104,11 @@ fn extract_if_dropped_early_keeps_what_it_did_not_yield() {
     }
     assert_eq!(rest, before);
     // Nothing accepted: nothing removed, and the iterator is fused.
-    let mut none = m.extract_if(|_, _| false);
-    assert_eq!(none.next(), None);
-    assert_eq!(none.next(), None);
-    drop(none);
+    {
+        let mut none = m.extract_if(|_, _| false);
+        assert_eq!(none.next(), None);
+        assert_eq!(none.next(), None);
+    }
     assert_eq!(m.len(), before.len() - 10);
 }
 
