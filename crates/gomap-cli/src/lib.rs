@@ -5,7 +5,8 @@
 //! - [`render`]: SVG, Graphviz and Mermaid pictures of a live map's structure;
 //! - [`plot`]: latency and growth charts;
 //! - [`alloc`]: a counting global allocator;
-//! - [`types`]: the menu of key and value types.
+//! - [`types`]: the menu of key and value types;
+//! - [`walk`]: the GC marking chain of a live map.
 
 pub mod alloc;
 pub mod error;
@@ -16,5 +17,6 @@ pub mod plot;
 pub mod render;
 pub mod trace;
 pub mod types;
+pub mod walk;
 
 pub use error::{CliError, Result};

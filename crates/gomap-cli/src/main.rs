@@ -38,6 +38,8 @@ enum Cmd {
     Render(RenderArgs),
     /// Time every insert of gomap and std's HashMap growing to N entries
     Bench(BenchArgs),
+    /// Follow Go's GC marking chain through a live map: header, arrays, overflow buckets, data
+    Walk(WalkArgs),
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +155,40 @@ pub struct BenchArgs {
     pub format: TextOrJson,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum WalkFormat {
+    /// An indented tree for people
+    Text,
+    /// Exactly GoMap::heap_walk()'s objects
+    Json,
+    /// Mermaid flowchart
+    Mermaid,
+    /// Standalone SVG picture
+    Svg,
+}
+
+#[derive(Debug, Args)]
+pub struct WalkArgs {
+    /// Entries to insert (scattered keys)
+    #[arg(long, default_value_t = 20)]
+    pub n: u64,
+    /// Key type (string: each key's own buffer is the chain's last link)
+    #[arg(long, value_name = "TYPE", default_value = "u64")]
+    pub key: TypeName,
+    /// Value type (big: stored behind a pointer, one object each)
+    #[arg(long, value_name = "TYPE", default_value = "u64")]
+    pub value: TypeName,
+    /// Keep inserting past N until a growth is in progress (both arrays)
+    #[arg(long)]
+    pub mid_growth: bool,
+    /// Output format [default: from the -o file's extension (.svg, .json, .mmd), else text]
+    #[arg(long, value_enum)]
+    pub format: Option<WalkFormat>,
+    /// Write to FILE instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 /// Turns clap's multi-line usage errors into the tool's one-line form.
 fn one_line(e: &clap::Error) -> String {
     let text = e.render().to_string();
@@ -186,6 +222,7 @@ fn main() -> ExitCode {
         Cmd::Trace(a) => cmd::trace::run(&a),
         Cmd::Render(a) => cmd::render::run(&a),
         Cmd::Bench(a) => cmd::bench::run(&a),
+        Cmd::Walk(a) => cmd::walk::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,7 +11,13 @@ fn gomap() -> Command {
 }
 
 fn stdout_of(args: &[&str]) -> String {
-    let out = gomap().args(args).assert().success().get_output().stdout.clone();
+    let out = gomap()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     String::from_utf8(out).expect("utf-8 output")
 }
 
@@ -37,9 +43,15 @@ fn output_through_a_symlink_keeps_the_link() {
         .assert()
         .success();
     let meta = std::fs::symlink_metadata(&link).unwrap();
-    assert!(meta.file_type().is_symlink(), "the link was replaced by a file");
+    assert!(
+        meta.file_type().is_symlink(),
+        "the link was replaced by a file"
+    );
     let svg = std::fs::read_to_string(&target).unwrap();
-    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{svg:.80}");
+    assert!(
+        svg.starts_with("<svg") || svg.starts_with("<?xml"),
+        "{svg:.80}"
+    );
     // Nothing else was left in the directory (no temp files).
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
 
@@ -51,8 +63,13 @@ fn output_through_a_symlink_keeps_the_link() {
         .arg(&dangling)
         .assert()
         .success();
-    assert!(std::fs::symlink_metadata(&dangling).unwrap().file_type().is_symlink());
-    assert!(std::fs::read_to_string(dir.path().join("made.dot")).unwrap().contains("digraph"));
+    assert!(std::fs::symlink_metadata(&dangling)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(dir.path().join("made.dot"))
+        .unwrap()
+        .contains("digraph"));
 }
 
 #[cfg(unix)]
@@ -61,7 +78,10 @@ fn output_to_a_fifo_writes_through_it() {
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pipe");
-    let ok = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     assert!(ok.success());
     // A reader, so the writer's open does not wait forever.
     let reader = {
@@ -74,10 +94,20 @@ fn output_to_a_fifo_writes_through_it() {
         .assert()
         .success();
     let got = reader.join().unwrap();
-    assert!(got.starts_with("flowchart") || got.contains("flowchart"), "{got:.80}");
+    assert!(
+        got.starts_with("flowchart") || got.contains("flowchart"),
+        "{got:.80}"
+    );
     let meta = std::fs::symlink_metadata(&fifo).unwrap();
-    assert!(meta.file_type().is_fifo(), "the FIFO was replaced by a regular file");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+    assert!(
+        meta.file_type().is_fifo(),
+        "the FIFO was replaced by a regular file"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp file left"
+    );
 
     // A symlink to the FIFO: written through as well, both survive.
     let link = dir.path().join("to-pipe");
@@ -92,8 +122,14 @@ fn output_to_a_fifo_writes_through_it() {
         .assert()
         .success();
     assert!(reader.join().unwrap().contains("<svg"));
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
 }
 
 #[test]
@@ -105,4 +141,206 @@ fn output_to_a_directory_is_refused() {
         .assert()
         .failure()
         .stderr(predicates::str::contains("it is a directory"));
+}
+
+// ---------------------------------------------------------------------------
+// gomap walk
+// ---------------------------------------------------------------------------
+
+fn kinds(objects: &[Value]) -> Vec<&str> {
+    objects
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn walk_json_is_exactly_the_heap_walk() {
+    let j = json_of(&["walk", "--n", "100", "--format", "json"]);
+    let objects = j.as_array().expect("an array of objects, nothing else");
+    assert_eq!(kinds(objects)[..2], ["Map", "Buckets"]);
+    assert_eq!(objects[0]["parent"], Value::Null);
+    for o in objects {
+        let keys: Vec<&str> = o.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        assert_eq!(keys, ["addr", "kind", "parent", "size"]);
+    }
+    for (i, o) in objects.iter().enumerate().skip(1) {
+        assert!(o["parent"].as_u64().unwrap() < i as u64);
+    }
+    // 100 entries: B = 4, 16 heads + 1 pre-allocated overflow bucket of 144 bytes.
+    assert_eq!(objects[1]["size"], 17 * 144);
+
+    // Mid-growth: the old array right after the new one, as in hmap.
+    let j = json_of(&["walk", "--n", "100", "--mid-growth", "--format", "json"]);
+    assert_eq!(
+        kinds(j.as_array().unwrap())[..3],
+        ["Map", "Buckets", "OldBuckets"]
+    );
+
+    // Values over 128 bytes: one object each, under the bucket holding the pointer.
+    let j = json_of(&["walk", "--n", "30", "--value", "big", "--format", "json"]);
+    let objects = j.as_array().unwrap();
+    let ind: Vec<&Value> = objects
+        .iter()
+        .filter(|o| o["kind"] == "IndirectValue")
+        .collect();
+    assert_eq!(ind.len(), 30);
+    assert!(ind.iter().all(|o| o["size"] == 200));
+}
+
+#[test]
+fn walk_text_follows_the_chain_to_each_strings_bytes() {
+    let out = stdout_of(&["walk", "--n", "12", "--key", "string"]);
+    assert!(
+        out.contains("value on the stack: the header (Go's hmap)"),
+        "{out}"
+    );
+    assert!(out.contains("8-byte pointer"), "{out}");
+    // Every key's buffer is listed as the last link, each under the buckets.
+    let links = out
+        .lines()
+        .filter(|l| l.contains("-> buffer at 0x"))
+        .count();
+    assert_eq!(links, 12, "{out}");
+    assert!(out.contains("stats().heap_bytes"), "{out}");
+
+    // A large map is summarised: counts per kind, a few of each drawn.
+    let out = stdout_of(&["walk", "--n", "20000", "--key", "string"]);
+    assert!(
+        out.lines().count() < 120,
+        "not summarised: {} lines",
+        out.lines().count()
+    );
+    assert!(out.contains("more: string key buffer"), "{out}");
+    assert!(out.contains("the first 3 of each kind are drawn"), "{out}");
+}
+
+#[test]
+fn walk_mermaid_and_svg_are_well_formed() {
+    let m = stdout_of(&[
+        "walk",
+        "--n",
+        "60",
+        "--mid-growth",
+        "--key",
+        "string",
+        "--format",
+        "mermaid",
+    ]);
+    assert!(m.starts_with("flowchart LR\n"), "{m}");
+    let nodes = m
+        .lines()
+        .filter(|l| l.trim_start().starts_with('n') && l.contains("[\""))
+        .count();
+    let edges = m.lines().filter(|l| l.contains(" --> ")).count();
+    assert!(nodes > 3);
+    assert_eq!(
+        edges,
+        nodes - 1,
+        "a tree: one edge into every node but the root"
+    );
+    assert!(m.contains(":::OldBuckets"));
+    assert!(
+        !m.lines().any(|l| l.contains("[\"") && l.contains("\"key-")),
+        "quotes escaped"
+    );
+
+    let svg = stdout_of(&["walk", "--n", "60", "--mid-growth", "--format", "svg"]);
+    let doc = roxmltree::Document::parse(&svg).expect("valid XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("OldBuckets at 0x")),
+        "{texts:?}"
+    );
+    assert!(texts.iter().any(|t| t.contains("stats().heap_bytes")));
+    // Every box fits inside the picture.
+    let width: f64 = root.attribute("width").unwrap().parse().unwrap();
+    for r in doc.descendants().filter(|n| n.has_tag_name("rect")) {
+        let x: f64 = r.attribute("x").unwrap().parse().unwrap();
+        let w: f64 = r.attribute("width").unwrap().parse().unwrap();
+        assert!(x + w <= width, "box past the right edge");
+    }
+    // -o picks the format from the extension.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("chain.svg");
+    gomap().args(["walk", "-o"]).arg(&p).assert().success();
+    assert!(std::fs::read_to_string(&p).unwrap().contains("<svg"));
+}
+
+// ---------------------------------------------------------------------------
+// trace: memory per growth, and true "freed" figures past 1 MiB (issue 10
+// item 7, issue 13 item 6).
+// ---------------------------------------------------------------------------
+
+#[test]
+fn trace_reports_the_real_free_of_an_old_array_past_one_mib() {
+    let j = json_of(&["trace", "--n", "60000", "--format", "json"]);
+    let events = j["events"].as_array().unwrap();
+    let bucket = 144u64;
+    for e in events {
+        let b_old = e["b_old"].as_u64().unwrap();
+        let pool = if b_old >= 4 { 1u64 << (b_old - 4) } else { 0 };
+        let old_bytes = ((1u64 << b_old) + pool) * bucket;
+        let m = &e["memory"];
+        // Right after the growth started: both arrays, sized by Go's rules.
+        let b_new = e["b_new"].as_u64().unwrap();
+        let new_pool = if b_new >= 4 { 1u64 << (b_new - 4) } else { 0 };
+        assert_eq!(
+            m["array_bytes"].as_u64().unwrap(),
+            ((1u64 << b_new) + new_pool) * bucket,
+            "{e}"
+        );
+        let f = &e["finished"];
+        assert_eq!(f["old_array_bytes"].as_u64().unwrap(), old_bytes, "{e}");
+        // The old array really went back to the allocator, in full.
+        assert!(f["freed_bytes"].as_u64().unwrap() >= old_bytes, "{e}");
+        let freed_at = f["freed_at_write"].as_u64().expect("freed by the end");
+        if old_bytes >= 1 << 20 {
+            // Handed back to the OS a chunk per write, then freed later.
+            assert!(freed_at > f["at_write"].as_u64().unwrap(), "{e}");
+            assert!(f["released_bytes"].as_u64().unwrap() > 0, "{e}");
+            assert!(m["old_array_bytes"].as_u64().unwrap() == old_bytes, "{e}");
+        } else {
+            assert_eq!(freed_at, f["at_write"].as_u64().unwrap(), "{e}");
+        }
+    }
+    let big = events
+        .iter()
+        .filter(|e| e["finished"]["old_array_bytes"].as_u64().unwrap() >= 1 << 20)
+        .count();
+    assert_eq!(big, 1, "the growth from B = 13 (1.2 MiB) to 14");
+
+    let out = stdout_of(&["trace", "--n", "60000"]);
+    let grows: Vec<&str> = out.lines().filter(|l| l.starts_with("grow ")).collect();
+    assert_eq!(grows.len(), 14);
+    for l in &grows {
+        assert!(!l.contains("(-0 B)"), "{l}");
+        assert!(
+            l.contains("map heap") && l.contains("array") && l.contains("overflow"),
+            "{l}"
+        );
+    }
+    assert!(
+        grows[0].contains("old array freed (-144 B)"),
+        "{}",
+        grows[0]
+    );
+    assert!(
+        grows[12].contains("old array freed (-612.0 KiB)"),
+        "{}",
+        grows[12]
+    );
+    // Before the fix this growth said "old array freed (-144 B)".
+    assert!(
+        grows[13].contains("old array (1.2 MiB) handed back to the OS"),
+        "{}",
+        grows[13]
+    );
+    assert!(grows[13].contains("and freed"), "{}", grows[13]);
 }

@@ -5,3 +5,4 @@ pub mod layout;
 pub mod render;
 pub mod tour;
 pub mod trace;
+pub mod walk;
