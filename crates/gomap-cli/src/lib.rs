@@ -6,7 +6,8 @@
 //! - [`plot`]: latency and growth charts;
 //! - [`alloc`]: a counting global allocator;
 //! - [`types`]: the menu of key and value types;
-//! - [`walk`]: the GC marking chain of a live map.
+//! - [`walk`]: the GC marking chain of a live map;
+//! - [`range`]: Go's iteration rules, shown and checked on a live map.
 
 pub mod alloc;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod harness;
 pub mod layout;
 pub mod output;
 pub mod plot;
+pub mod range;
 pub mod render;
 pub mod trace;
 pub mod types;

@@ -40,6 +40,8 @@ enum Cmd {
     Bench(BenchArgs),
     /// Follow Go's GC marking chain through a live map: header, arrays, overflow buckets, data
     Walk(WalkArgs),
+    /// Range over a map: stable iter(), Go's random start per range, deleting and inserting mid-range
+    Range(RangeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +191,22 @@ pub struct WalkArgs {
     pub output: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+pub struct RangeArgs {
+    /// Entries in the map (keys 0..N)
+    #[arg(long, default_value_t = 12)]
+    pub n: u64,
+    /// Key type (values are u64)
+    #[arg(long, value_name = "TYPE", default_value = "u64")]
+    pub key: TypeName,
+    /// Lines shown of each listing (text format)
+    #[arg(long, default_value_t = 16)]
+    pub rows: usize,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TextOrJson,
+}
+
 /// Turns clap's multi-line usage errors into the tool's one-line form.
 fn one_line(e: &clap::Error) -> String {
     let text = e.render().to_string();
@@ -223,6 +241,7 @@ fn main() -> ExitCode {
         Cmd::Render(a) => cmd::render::run(&a),
         Cmd::Bench(a) => cmd::bench::run(&a),
         Cmd::Walk(a) => cmd::walk::run(&a),
+        Cmd::Range(a) => cmd::range::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

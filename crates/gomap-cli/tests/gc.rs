@@ -344,3 +344,77 @@ fn trace_reports_the_real_free_of_an_old_array_past_one_mib() {
     );
     assert!(grows[13].contains("and freed"), "{}", grows[13]);
 }
+
+// ---------------------------------------------------------------------------
+// gomap range
+// ---------------------------------------------------------------------------
+
+#[test]
+fn range_checks_gos_iteration_rules_live() {
+    for n in ["12", "200", "1000"] {
+        let j = json_of(&["range", "--n", n, "--format", "json"]);
+        let n: usize = n.parse().unwrap();
+        assert_eq!(j["iter_stable"], true);
+        assert_eq!(j["iter_orders"][0], j["iter_orders"][1]);
+        assert_eq!(j["iter_orders"][0].as_array().unwrap().len(), n);
+        // Three randomized ranges: each a permutation of the same keys.
+        let ranges = j["randomized"].as_array().unwrap();
+        assert_eq!(ranges.len(), 3);
+        let mut sets = ranges.iter().map(|r| {
+            let mut keys: Vec<String> = r
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|y| y["key"].as_str().unwrap().to_string())
+                .collect();
+            keys.sort();
+            keys
+        });
+        let first = sets.next().unwrap();
+        assert_eq!(first.len(), n);
+        assert!(sets.all(|s| s == first));
+        for r in ranges {
+            for y in r.as_array().unwrap() {
+                assert!(y["slot"].as_u64().unwrap() < 8);
+            }
+        }
+        let c = &j["cursor"];
+        assert_eq!(c["passed"], true, "{c}");
+        assert_eq!(c["each_yielded_once"], true);
+        assert_eq!(c["removed_ahead"], 2);
+        assert_eq!(c["removed_ahead_not_yielded"], true);
+        assert_eq!(c["no_duplicates"], true);
+        assert!(c["inserted_yielded"].as_u64().unwrap() <= c["inserted"].as_u64().unwrap());
+        // The range's inserts start a growth.
+        assert!(
+            c["b_end"].as_u64().unwrap() > c["b_start"].as_u64().unwrap(),
+            "{c}"
+        );
+        let len_after = c["len_after"].as_u64().unwrap();
+        let expected =
+            n as u64 - 2 - c["removed_current"].as_u64().unwrap() + c["inserted"].as_u64().unwrap();
+        assert_eq!(len_after, expected);
+    }
+}
+
+#[test]
+fn range_text_puts_three_ranges_side_by_side() {
+    let out = stdout_of(&["range", "--key", "string"]);
+    let header = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("pos"))
+        .expect("column header");
+    assert!(header.contains("range 1") && header.contains("range 2") && header.contains("range 3"));
+    assert!(out.contains("same order: yes"), "{out}");
+    assert!(
+        out.contains("every range yields every entry exactly once: yes"),
+        "{out}"
+    );
+    assert!(out.contains("not reached yet"), "{out}");
+    assert!(out.contains("were not yielded (2): yes"), "{out}");
+    gomap().args(["range", "--n", "0"]).assert().failure();
+    gomap()
+        .args(["range", "--key", "u8", "--n", "250"])
+        .assert()
+        .failure();
+}

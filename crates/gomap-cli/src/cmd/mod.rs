@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod layout;
+pub mod range;
 pub mod render;
 pub mod tour;
 pub mod trace;
