@@ -413,8 +413,8 @@ pub fn text(r: &WalkReport) -> String {
             .all(|n| n.depth != row.depth);
         open.truncate(row.depth);
         let mut indent = String::new();
-        for d in 1..row.depth {
-            indent.push_str(if open[d] { "│  " } else { "   " });
+        for &more in open.iter().skip(1) {
+            indent.push_str(if more { "│  " } else { "   " });
         }
         let mut pad = indent.clone();
         if row.depth > 0 {

@@ -313,6 +313,7 @@ pub(crate) mod sample {
             nevacuate: 1,
             growing: true,
             same_size_grow: false,
+            ..HeaderView::default()
         };
         MapStructure {
             stats,
