@@ -32,7 +32,7 @@ enum Cmd {
     Tour(TourArgs),
     /// Show the bucket layout for a key and value type, checked against a live map
     Layout(LayoutArgs),
-    /// Print one line per growth event while filling a map (like Go's gctrace)
+    /// Print one line per growth while filling a map: B, addresses, memory, when the old array is freed
     Trace(TraceArgs),
     /// Draw the live structure of a map: header, buckets, tophash bytes, overflow chains
     Render(RenderArgs),
@@ -93,7 +93,9 @@ pub struct TraceArgs {
     /// Capacity hint for the map (GoMap::with_capacity)
     #[arg(long, default_value_t = 0)]
     pub hint: u64,
-    /// After filling, run this many remove+insert pairs (shows same-size growth)
+    /// After filling, run this many remove+insert pairs. A same-size growth happens when Go's
+    /// noverflow (overflow buckets made) reaches 2^min(B, 15) before a doubling is due: churn
+    /// at full load keeps making overflow buckets, e.g. --n 832 --churn 100000 shows one
     #[arg(long, value_name = "OPS", default_value_t = 0)]
     pub churn: u64,
     /// Key type (values are u64)

@@ -418,3 +418,164 @@ fn range_text_puts_three_ranges_side_by_side() {
         .assert()
         .failure();
 }
+
+// ---------------------------------------------------------------------------
+// Pictures and texts that must not mislead (issue 13, item 7).
+// ---------------------------------------------------------------------------
+
+fn attr(n: &roxmltree::Node<'_, '_>, a: &str) -> f64 {
+    n.attribute(a).unwrap().parse().unwrap()
+}
+
+#[test]
+fn render_svg_labels_stay_in_their_place() {
+    // A long type name (big = [u8; 200]) and a wide old column (overflow chains).
+    for key in ["big", "pair", "string"] {
+        let svg = stdout_of(&["render", "--n", "60", "--key", key, "--mid-growth"]);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let group = |class: &str| {
+            doc.descendants()
+                .find(|n| n.has_tag_name("g") && n.attribute("class") == Some(class))
+                .unwrap()
+        };
+        // The header title fits its box: at 13 px bold, a character is about 0.6 em wide.
+        let header = group("header");
+        let rect = header
+            .descendants()
+            .find(|n| n.has_tag_name("rect"))
+            .unwrap();
+        let title = header
+            .descendants()
+            .find(|n| n.has_tag_name("text"))
+            .unwrap();
+        let chars = title.text().unwrap().chars().count() as f64;
+        assert!(
+            attr(&rect, "width") >= chars * 13.0 * 0.6 + 10.0,
+            "{key}: title wider than its box"
+        );
+        // The legend starts right of the header box.
+        let legend = group("legend");
+        let lx = legend
+            .descendants()
+            .filter(|n| n.has_attribute("x"))
+            .map(|n| attr(&n, "x"))
+            .fold(f64::MAX, f64::min);
+        assert!(
+            lx >= attr(&rect, "x") + attr(&rect, "width"),
+            "{key}: legend overlaps the header"
+        );
+        // The nevacuate label ends before the current array begins.
+        let label = doc
+            .descendants()
+            .find(|n| n.has_tag_name("text") && n.text() == Some("all buckets above are moved"))
+            .unwrap();
+        let label_end = attr(&label, "x") + 27.0 * 10.0 * 0.6;
+        let current = doc
+            .descendants()
+            .find(|n| n.has_tag_name("g") && n.attribute("data-array") == Some("current"))
+            .unwrap();
+        let cur_x = current
+            .descendants()
+            .filter(|n| n.has_attribute("x"))
+            .map(|n| attr(&n, "x"))
+            .fold(f64::MAX, f64::min);
+        assert!(
+            label_end < cur_x,
+            "{key}: nevacuate label ({label_end}) runs into the new array ({cur_x})"
+        );
+    }
+}
+
+#[test]
+fn texts_say_what_they_show() {
+    // Entries, not buckets, are counted in overflow buckets.
+    let out = stdout_of(&["layout", "--key", "u64", "--value", "u64"]);
+    assert!(out.contains("entries in overflow buckets)"), "{out}");
+    // trace's help: when same-size growth happens, with values that show one.
+    let help = stdout_of(&["trace", "--help"]);
+    assert!(
+        help.contains("2^min(B, 15)") && help.contains("--n 832 --churn 100000"),
+        "{help}"
+    );
+    let j = json_of(&[
+        "trace", "--n", "832", "--churn", "100000", "--format", "json",
+    ]);
+    assert!(j["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "same-size"));
+    for args in [
+        &["--help"][..],
+        &["trace", "--help"][..],
+        &["tour", "--help"][..],
+    ] {
+        let t = stdout_of(args);
+        assert!(
+            !t.contains("gctrace"),
+            "gctrace traces GC cycles, not map growth: {t}"
+        );
+    }
+    // Dot output has a legend like the SVG and Mermaid.
+    let dot = stdout_of(&["render", "--n", "30", "--format", "dot"]);
+    assert!(dot.contains("legend [label=<"), "{dot}");
+}
+
+#[test]
+fn layout_puts_gos_hmap_beside_the_live_header() {
+    let j = json_of(&[
+        "layout", "--key", "u64", "--value", "u64", "--format", "json",
+    ]);
+    let rows = j["header"].as_array().unwrap();
+    let go: Vec<(&str, u64, u64)> = rows
+        .iter()
+        .filter(|r| !r["go_offset"].is_null())
+        .map(|r| {
+            (
+                r["field"].as_str().unwrap(),
+                r["go_offset"].as_u64().unwrap(),
+                r["go_size"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        go,
+        [
+            ("count", 0, 8),
+            ("flags", 8, 1),
+            ("B", 9, 1),
+            ("noverflow", 10, 2),
+            ("hash0", 12, 4),
+            ("buckets", 16, 8),
+            ("oldbuckets", 24, 8),
+            ("nevacuate", 32, 8),
+            ("extra", 40, 8)
+        ]
+    );
+    // GoMap's side is the compiled type's, read live, whatever it is today.
+    let live = gomap::GoMap::<u64, u64>::header_fields();
+    for f in &live {
+        let row = rows.iter().find(|r| r["field"] == f.name).unwrap();
+        assert_eq!(
+            row["offset"].as_u64().unwrap() as usize,
+            f.offset,
+            "{}",
+            f.name
+        );
+        assert_eq!(row["size"].as_u64().unwrap() as usize, f.size, "{}", f.name);
+    }
+    assert_eq!(
+        j["header_size"].as_u64().unwrap() as usize,
+        std::mem::size_of::<gomap::GoMap<u64, u64>>()
+    );
+    let text = stdout_of(&["layout", "--key", "u64", "--value", "u64"]);
+    assert!(
+        text.contains("Go's hmap 48 bytes") && text.contains("unsafe.Sizeof(m) == 8"),
+        "{text}"
+    );
+    assert!(text.contains("hashWriting 4 is never set"), "{text}");
+    let md = stdout_of(&[
+        "layout", "--key", "u64", "--value", "u64", "--format", "markdown",
+    ]);
+    assert!(md.contains("| hash0 | 12 | 4 | uint32 |"), "{md}");
+}

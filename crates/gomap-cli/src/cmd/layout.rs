@@ -90,7 +90,7 @@ pub fn check_line(r: &LayoutReport) -> String {
     let c = &r.live_check;
     if c.passed {
         format!(
-            "live check passed: {} entries located with locate() in {} buckets ({} in overflow buckets): \
+            "live check passed: {} entries located with locate() in {} buckets ({} entries in overflow buckets): \
              every key at bucket + {} + slot*{}, every value at bucket + {} + slot*{}, \
              {} head buckets at array + index*{}",
             c.entries,
