@@ -156,6 +156,12 @@
 //!   the old array). As each old bucket is evacuated, its separately
 //!   allocated overflow buckets are freed; the old array goes when the last
 //!   bucket is evacuated (or, with a live cursor, when the cursor ends).
+//! - From 1 MiB, the old array's evacuated pages are handed back to the OS
+//!   (`madvise`) as evacuation passes, and the rest over the few writes after
+//!   it finishes; only then is the array freed, so no single write pays for
+//!   unmapping it. Until then it is still allocated: `stats().old_array_bytes`
+//!   and `heap_bytes` count it, `released_bytes` says how much of it is no
+//!   longer resident, and [`GoMap::heap_walk`] lists it as `OldBuckets`.
 //! - At rest: about 11 bytes of overhead per `u64 -> u64` pair at full load
 //!   (the table above), up to twice the bucket memory per entry just after a
 //!   doubling.
