@@ -119,3 +119,35 @@ impl<K, V, S> GoMap<K, V, S> {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A map whose first bucket lives inside its root object (as
+    /// `InlineGoMap`'s does) lists no `Buckets` object; what that bucket
+    /// points to hangs off the root.
+    #[test]
+    fn a_bucket_array_inside_the_root_is_part_of_the_root() {
+        let m: GoMap<u64, [u8; 200]> = (0..5).map(|i| (i, [0u8; 200])).collect();
+        let buckets = m.stats().buckets_addr;
+        let size = m.stats().array_bytes;
+        // Pretend the root is an object spanning the bucket array.
+        let mut out = vec![HeapObject {
+            kind: HeapKind::Map,
+            addr: buckets,
+            size,
+            parent: None,
+        }];
+        m.raw.heap_walk_from(&mut out, 0);
+        assert!(out.iter().all(|o| o.kind != HeapKind::Buckets));
+        assert_eq!(out.len(), 1 + 5);
+        assert!(out[1..]
+            .iter()
+            .all(|o| o.kind == HeapKind::IndirectValue && o.parent == Some(0)));
+        // The ordinary walk lists the array separately.
+        let walk = m.heap_walk();
+        assert_eq!(walk[1].kind, HeapKind::Buckets);
+        assert!(walk[2..].iter().all(|o| o.parent == Some(1)));
+    }
+}
