@@ -51,6 +51,9 @@ pub struct WalkReport {
     pub heap_bytes: usize,
     /// Pre-allocated overflow buckets in the current array.
     pub preallocated_overflow: usize,
+    /// The map value lay in this thread's stack (a local), as far as its
+    /// address tells.
+    pub on_stack: bool,
     /// `heap_walk()`, exactly.
     pub objects: Vec<HeapObject>,
     /// String buffers behind key and value slots.
@@ -122,7 +125,13 @@ pub fn report<K: MenuType, V: MenuType, S: std::hash::BuildHasher>(
     // In walk order of their holders, then by address: stable output.
     strings.sort_by_key(|s| (s.holder, s.addr));
     let st = m.stats();
+    // A stack local of this frame: a map within 8 MiB of it is a local too
+    // (thread stacks are 8 MiB by default; heap memory is far away).
+    let probe = 0u8;
+    let here = std::hint::black_box(&probe) as *const u8 as usize;
+    let on_stack = objects[0].addr.abs_diff(here) < 8 << 20;
     WalkReport {
+        on_stack,
         key: K::RUST_NAME,
         value: V::RUST_NAME,
         len: st.len,

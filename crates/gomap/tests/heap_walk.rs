@@ -415,3 +415,33 @@ fn the_walk_follows_the_map_when_it_moves() {
         "moving the header moves nothing it points to"
     );
 }
+
+#[test]
+fn same_size_growth_is_walked_too() {
+    // Churn at full load (832 entries fill B = 7) makes overflow buckets
+    // until noverflow reaches 2^7: a same-size growth, old and new arrays
+    // of equal size.
+    let (mut m, live) = recorded(|| (0..832u64).map(|i| (i, i)).collect::<GoMap<u64, u64>>());
+    matches_allocator(&check(&m, &(0..832).collect::<Vec<_>>()), &live);
+    let mut keys: Vec<u64> = (0..832).collect();
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = 832u64;
+    let mut seen = 0;
+    for step in 0..60_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let victim = keys.swap_remove((x % keys.len() as u64) as usize);
+        m.remove(&victim);
+        m.insert(next, next);
+        keys.push(next);
+        next += 1;
+        if m.header().same_size_grow && (seen < 5 || step % 97 == 0) {
+            seen += 1;
+            let walk = check(&m, &keys);
+            assert_eq!(walk[1].size, walk[2].size, "same-size: both arrays alike");
+            assert_eq!(walk[2].kind, HeapKind::OldBuckets);
+        }
+    }
+    assert!(seen > 0, "no same-size growth in 60 000 churn steps");
+}
