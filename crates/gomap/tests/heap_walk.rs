@@ -425,9 +425,8 @@ fn same_size_growth_is_walked_too() {
     matches_allocator(&check(&m, &(0..832).collect::<Vec<_>>()), &live);
     let mut keys: Vec<u64> = (0..832).collect();
     let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = 832u64;
     let mut seen = 0;
-    for step in 0..60_000 {
+    for (step, next) in (832u64..60_832).enumerate() {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
@@ -435,7 +434,6 @@ fn same_size_growth_is_walked_too() {
         m.remove(&victim);
         m.insert(next, next);
         keys.push(next);
-        next += 1;
         if m.header().same_size_grow && (seen < 5 || step % 97 == 0) {
             seen += 1;
             let walk = check(&m, &keys);
