@@ -170,6 +170,10 @@ fn walk_json_is_exactly_the_heap_walk() {
     // 100 entries: B = 4, 16 heads + 1 pre-allocated overflow bucket of 144 bytes.
     assert_eq!(objects[1]["size"], 17 * 144);
 
+    // An empty map owns nothing: the walk is the map value alone.
+    let j = json_of(&["walk", "--n", "0", "--format", "json"]);
+    assert_eq!(kinds(j.as_array().unwrap()), ["Map"]);
+
     // Mid-growth: the old array right after the new one, as in hmap.
     let j = json_of(&["walk", "--n", "100", "--mid-growth", "--format", "json"]);
     assert_eq!(
