@@ -5,10 +5,12 @@
 //! - [`render`]: SVG, Graphviz and Mermaid pictures of a live map's structure;
 //! - [`plot`]: latency and growth charts;
 //! - [`alloc`]: a counting global allocator;
-//! - [`types`]: the menu of key and value types.
+//! - [`types`]: the menu of key and value types;
+//! - [`explore`]: the live page and JSON API of `gomap explore`.
 
 pub mod alloc;
 pub mod error;
+pub mod explore;
 pub mod harness;
 pub mod layout;
 pub mod output;

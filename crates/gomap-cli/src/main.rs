@@ -38,6 +38,8 @@ enum Cmd {
     Render(RenderArgs),
     /// Time every insert of gomap and std's HashMap growing to N entries
     Bench(BenchArgs),
+    /// Serve a live map on a local page: step through growth and evacuation, one write at a time
+    Explore(cmd::explore::ExploreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +188,7 @@ fn main() -> ExitCode {
         Cmd::Trace(a) => cmd::trace::run(&a),
         Cmd::Render(a) => cmd::render::run(&a),
         Cmd::Bench(a) => cmd::bench::run(&a),
+        Cmd::Explore(a) => cmd::explore::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
