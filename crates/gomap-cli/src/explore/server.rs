@@ -46,6 +46,8 @@ fn answer(app: &mut App, hosts: &[String], mut req: tiny_http::Request) -> std::
     let nc = tiny_http::Header::from_bytes(&b"Cache-Control"[..], &b"no-store"[..]).expect("static header is valid");
     let resp = tiny_http::Response::from_string(reply.body)
         .with_status_code(reply.status)
+        // Plain Content-Length bodies, never chunked: simplest for every client.
+        .with_chunked_threshold(usize::MAX)
         .with_header(ct)
         .with_header(nc);
     req.respond(resp)

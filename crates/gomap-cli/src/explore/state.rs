@@ -59,6 +59,9 @@ fn header_fields<K, V>() -> Value {
 }
 
 /// Entries (tophash >= 5) in a chain.
+///
+/// Heat cells: `entries` (sum), `chain` (longest chain, buckets) and
+/// `overflow` (overflow buckets, sum) over `group` consecutive buckets.
 fn chain_entries(c: &gomap::ChainView) -> usize {
     c.buckets.iter().flat_map(|b| b.tophash).filter(|&t| t >= 5).count()
 }
@@ -68,11 +71,13 @@ fn heat(a: &ArrayView) -> Value {
     let group = n.div_ceil(HEAT_CELLS).max(1);
     let mut entries = Vec::with_capacity(n / group + 1);
     let mut chain = Vec::with_capacity(n / group + 1);
+    let mut overflow = Vec::with_capacity(n / group + 1);
     for g in a.chains.chunks(group) {
         entries.push(g.iter().map(chain_entries).sum::<usize>());
         chain.push(g.iter().map(|c| c.buckets.len()).max().unwrap_or(0));
+        overflow.push(g.iter().map(|c| c.buckets.len().saturating_sub(1)).sum::<usize>());
     }
-    json!({ "group": group, "entries": entries, "chain": chain })
+    json!({ "group": group, "entries": entries, "chain": chain, "overflow": overflow })
 }
 
 /// One array, buckets `from..to` slot by slot; `slots` maps a bucket address

@@ -197,7 +197,7 @@ function arrayHtml(a, arr, title, nevacuate) {
       for (let s = 0; s < 8; s++) row += slot(arr, c.index, d, s, b);
       row += "</div>";
     });
-    if (evac) row += '<span class="hint"> moved</span>';
+    if (evac) row += '<span class="hint moved"> moved</span>';
     rows.push(row + "</div>");
   }
   if (nevacuate !== null && nevacuate >= a.to && a.to === a.count) rows.push(`<div class="nevac">&#9650; nevacuate = ${nevacuate}: every old bucket is moved</div>`);
@@ -252,9 +252,13 @@ function drawHeat(cur, old) {
     y += 14;
     const per = 8 * a.heat.group;
     a.heat.entries.forEach((e, i) => {
+      // Fuller is darker; green while chains are single buckets, turning
+      // orange to red as overflow buckets per bucket grow.
       const f = Math.min(1, e / per);
-      const chain = a.heat.chain[i];
-      ctx.fillStyle = chain > 1 ? `rgb(${200 + 55 * f | 0},${120 - 60 * f | 0},40)` : `rgb(${240 - 180 * f | 0},${245 - 90 * f | 0},${240 - 180 * f | 0})`;
+      const o = Math.min(1, a.heat.overflow[i] / a.heat.group);
+      const base = [60 + 170 * o, 160 - 100 * o, 60 - 20 * o];
+      const rgb = base.map((c) => Math.round(255 - (255 - c) * (0.25 + 0.75 * f)));
+      ctx.fillStyle = `rgb(${rgb[0]},${rgb[1]},${rgb[2]})`;
       ctx.fillRect((i % cols) * cell, y + Math.floor(i / cols) * cell, cell - 0.5, cell - 0.5);
     });
     if (page && name === "new") {
@@ -267,7 +271,7 @@ function drawHeat(cur, old) {
     cv.dataset[name + "Group"] = String(a.heat.group);
     y += rowsFor(a) * cell;
   }
-  $("heat-hint").textContent = `${cur.count} buckets are too many to draw slot by slot: each cell is ${cur.heat.group} bucket(s), greener = fuller, orange = has overflow buckets. Click a cell to zoom into ${ZOOM} buckets. Showing buckets ${cur.from}..${cur.to}.`;
+  $("heat-hint").textContent = `${cur.count} buckets are too many to draw slot by slot: each cell is ${cur.heat.group} bucket(s), darker = fuller; green: no overflow buckets, orange to red: more overflow buckets per bucket (chains). Click a cell to zoom into ${ZOOM} buckets. Showing buckets ${cur.from}..${cur.to}.`;
   $("zoom-from").value = cur.from;
   $("zoom-to").value = cur.to;
 }
@@ -344,6 +348,12 @@ function animate(d, prevOld) {
   }
   if (!d.evacuated) return;
   for (const e of d.evacuated) {
+    const chain = document.querySelector(`.chain[data-a="old"][data-b="${e.old_bucket}"]`);
+    if (chain) {
+      chain.classList.add("justmoved");
+      const note = chain.querySelector(".moved");
+      if (note) note.textContent = ` moved by this write: X \u2192 ${e.x}${e.y !== null ? `, Y \u2192 ${e.y}` : ""}`;
+    }
     if (!e.entries) continue;
     for (const m of e.entries) {
       if (!m.to) continue;
