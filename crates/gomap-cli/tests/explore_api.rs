@@ -54,7 +54,11 @@ impl Server {
             .unwrap_or_else(|| panic!("no status line in {text:?}"))
             .parse()
             .unwrap();
-        let body = text.split_once("\r\n\r\n").map(|p| p.1).unwrap_or("").to_string();
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|p| p.1)
+            .unwrap_or("")
+            .to_string();
         (status, body)
     }
 
@@ -75,7 +79,12 @@ impl Server {
     /// An op that must fail with `status`; returns the error message.
     fn op_err(&self, body: &[u8], status: u16) -> String {
         let (st, v) = self.req("POST", "/api/op", body);
-        assert_eq!(st, status, "{} -> {v}", String::from_utf8_lossy(&body[..body.len().min(80)]));
+        assert_eq!(
+            st,
+            status,
+            "{} -> {v}",
+            String::from_utf8_lossy(&body[..body.len().min(80)])
+        );
         v["error"].as_str().expect("an error message").to_string()
     }
 
@@ -123,25 +132,36 @@ fn nine_inserts_double_to_two_buckets_and_the_ninth_reports_the_move() {
     assert_eq!(state["stats"]["buckets"], 2);
     assert_eq!(full_slots(&state["current"]), 9);
     assert_eq!(did["growth"]["started"], "doubling");
-    assert_eq!(did["growth"]["finished"], true, "one old bucket: evacuated in the same write");
+    assert_eq!(
+        did["growth"]["finished"], true,
+        "one old bucket: evacuated in the same write"
+    );
     // The hash facts agree with each other.
-    let hash = u64::from_str_radix(did["hash"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    let hash =
+        u64::from_str_radix(did["hash"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
     assert_eq!(did["bucket"].as_u64().unwrap(), hash & 1);
     assert_eq!(did["hash_bits"].as_str().unwrap(), format!("{hash:064b}"));
     let top = (hash >> 56) as u8;
-    assert_eq!(did["tophash"].as_u64().unwrap(), u64::from(if top < 5 { top + 5 } else { top }));
+    assert_eq!(
+        did["tophash"].as_u64().unwrap(),
+        u64::from(if top < 5 { top + 5 } else { top })
+    );
     // The key landed in its bucket.
     assert_eq!(did["slot"]["bucket"], did["bucket"]);
     // The one old bucket's 8 entries went to X (0) or Y (1), and are there now.
     let ev = did["evacuated"].as_array().unwrap();
     assert_eq!(ev.len(), 1);
-    assert_eq!((ev[0]["old_bucket"].as_u64(), ev[0]["y"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(
+        (ev[0]["old_bucket"].as_u64(), ev[0]["y"].as_u64()),
+        (Some(0), Some(1))
+    );
     let moved = ev[0]["entries"].as_array().unwrap();
     assert_eq!(moved.len(), 8);
     for m in moved {
         let to = m["to"]["bucket"].as_u64().unwrap();
         assert_eq!(m["half"], if to == 0 { "X" } else { "Y" }, "{m}");
-        let got = s.op(json!({"op":"get","key": m["key"].as_str().unwrap().parse::<u64>().unwrap()}));
+        let got =
+            s.op(json!({"op":"get","key": m["key"].as_str().unwrap().parse::<u64>().unwrap()}));
         assert_eq!(got["did"]["slot"]["bucket"].as_u64(), Some(to));
     }
     // Values come back as stored.
@@ -181,7 +201,10 @@ fn stepping_through_an_evacuation_moves_every_old_bucket_once_to_x_or_y() {
         assert!(after >= nevac, "nevacuate never goes back");
         nevac = after;
         let ev = did["evacuated"].as_array().unwrap();
-        assert!(ev.len() <= 2, "growWork evacuates at most two old buckets a write: {ev:?}");
+        assert!(
+            ev.len() <= 2,
+            "growWork evacuates at most two old buckets a write: {ev:?}"
+        );
         for e in ev {
             let i = e["old_bucket"].as_u64().unwrap();
             assert!(!seen[i as usize], "old bucket {i} evacuated twice");
@@ -199,9 +222,15 @@ fn stepping_through_an_evacuation_moves_every_old_bucket_once_to_x_or_y() {
             assert!(r["state"]["old"].is_null());
             break;
         }
-        assert!(writes < 40, "evacuation of 16 buckets should end within 16 writes");
+        assert!(
+            writes < 40,
+            "evacuation of 16 buckets should end within 16 writes"
+        );
     }
-    assert!(seen.iter().all(|&b| b), "every old bucket evacuated: {seen:?}");
+    assert!(
+        seen.iter().all(|&b| b),
+        "every old bucket evacuated: {seen:?}"
+    );
     let st = s.state("");
     assert_eq!(st["header"]["growing"], false);
     assert_eq!(st["stats"]["len"], 100 + 5 + writes);
@@ -215,10 +244,16 @@ fn get_does_no_growth_work_but_remove_does() {
     let before = s.state("")["header"]["nevacuate"].clone();
     let g = s.op(json!({"op":"get","key":50}));
     assert_eq!(g["state"]["header"]["nevacuate"], before);
-    assert!(g["did"]["old_bucket"].is_u64(), "mid-growth the key's old bucket is reported");
+    assert!(
+        g["did"]["old_bucket"].is_u64(),
+        "mid-growth the key's old bucket is reported"
+    );
     let r = s.op(json!({"op":"remove","key":50}));
     assert_eq!(r["did"]["removed"], "50");
-    assert!(!r["did"]["evacuated"].as_array().unwrap().is_empty(), "a remove evacuates");
+    assert!(
+        !r["did"]["evacuated"].as_array().unwrap().is_empty(),
+        "a remove evacuates"
+    );
     let g = s.op(json!({"op":"get","key":50}));
     assert!(g["did"]["found"].is_null());
 }
@@ -235,7 +270,10 @@ fn overflow_buckets_come_from_the_preallocated_pool_first() {
         let r = s.op_page(json!({"op":"insert_next"}));
         let did = &r["did"];
         let stats = &r["state"]["stats"];
-        if did["growth"]["started"].is_null() && prev["growing"] == false && stats["growing"] == false {
+        if did["growth"]["started"].is_null()
+            && prev["growing"] == false
+            && stats["growing"] == false
+        {
             for o in did["overflow"].as_array().unwrap() {
                 if o["from_pool"] == true {
                     from_pool += 1;
@@ -246,7 +284,10 @@ fn overflow_buckets_come_from_the_preallocated_pool_first() {
                     );
                 } else {
                     allocated += 1;
-                    assert_eq!(prev["free_preallocated_overflow"], 0, "allocated only once the pool is empty");
+                    assert_eq!(
+                        prev["free_preallocated_overflow"], 0,
+                        "allocated only once the pool is empty"
+                    );
                 }
             }
         }
@@ -255,7 +296,10 @@ fn overflow_buckets_come_from_the_preallocated_pool_first() {
             break;
         }
     }
-    assert!(from_pool > 0 && allocated > 0, "saw pool {from_pool}, allocated {allocated}");
+    assert!(
+        from_pool > 0 && allocated > 0,
+        "saw pool {from_pool}, allocated {allocated}"
+    );
 }
 
 impl Server {
@@ -273,7 +317,12 @@ fn state_pages_buckets_and_summarizes_all_of_them() {
     let st = s.state("?from=100&to=110");
     let cur = &st["current"];
     assert_eq!(cur["count"], 1024);
-    let idx: Vec<u64> = cur["chains"].as_array().unwrap().iter().map(|c| c["index"].as_u64().unwrap()).collect();
+    let idx: Vec<u64> = cur["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["index"].as_u64().unwrap())
+        .collect();
     assert_eq!(idx, (100..110).collect::<Vec<_>>());
     // Every full slot on the page has its key and value.
     for c in cur["chains"].as_array().unwrap() {
@@ -285,11 +334,22 @@ fn state_pages_buckets_and_summarizes_all_of_them() {
             }
         }
     }
-    let heat_total: u64 = cur["heat"]["entries"].as_array().unwrap().iter().map(|e| e.as_u64().unwrap()).sum();
+    let heat_total: u64 = cur["heat"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_u64().unwrap())
+        .sum();
     assert_eq!(heat_total, 5000, "the heat summary covers every bucket");
     // Default page: the first 256 buckets.
-    assert_eq!(s.state("")["current"]["chains"].as_array().unwrap().len(), 256);
-    assert!(st["range_order"].is_null(), "range order only for small maps");
+    assert_eq!(
+        s.state("")["current"]["chains"].as_array().unwrap().len(),
+        256
+    );
+    assert!(
+        st["range_order"].is_null(),
+        "range order only for small maps"
+    );
     for bad in ["?from=10&to=5", "?from=0&to=5000", "?from=x", "?to=-1"] {
         let (code, v) = s.req("GET", &format!("/api/state{bad}"), b"");
         assert_eq!(code, 400, "{bad}: {v}");
@@ -301,21 +361,47 @@ fn bad_input_gets_a_json_4xx_and_the_server_lives() {
     let s = Server::start(&[]);
     assert!(s.op_err(b"{not json", 400).contains("malformed JSON"));
     assert!(s.op_err(b"[1,2]", 400).contains("JSON object"));
-    assert!(s.op_err(br#"{"op":"teleport"}"#, 400).contains("unknown op"));
+    assert!(s
+        .op_err(br#"{"op":"teleport"}"#, 400)
+        .contains("unknown op"));
     assert!(s.op_err(br#"{"key":1}"#, 400).contains("\"op\" is missing"));
-    assert!(s.op_err(br#"{"op":"insert","key":"seven"}"#, 400).contains("key must be a whole number"));
-    assert!(s.op_err(br#"{"op":"insert","key":-1}"#, 400).contains("key must be"));
-    assert!(s.op_err(br#"{"op":"insert","key":1.5}"#, 400).contains("key must be"));
-    assert!(s.op_err(br#"{"op":"insert","key":1,"value":"x"}"#, 400).contains("value must be"));
-    assert!(s.op_err(br#"{"op":"insert"}"#, 400).contains("\"key\" is missing"));
-    assert!(s.op_err(br#"{"op":"fill","n":1000001}"#, 400).contains("cap"));
-    assert!(s.op_err(br#"{"op":"churn","n":2000000}"#, 400).contains("cap"));
-    assert!(s.op_err(br#"{"op":"fill","n":0}"#, 400).contains("at least 1"));
-    assert!(s.op_err(br#"{"op":"fill","n":"many"}"#, 400).contains("whole number"));
-    assert!(s.op_err(br#"{"op":"fill","n":5,"until":"tuesday"}"#, 400).contains("until"));
+    assert!(s
+        .op_err(br#"{"op":"insert","key":"seven"}"#, 400)
+        .contains("key must be a whole number"));
+    assert!(s
+        .op_err(br#"{"op":"insert","key":-1}"#, 400)
+        .contains("key must be"));
+    assert!(s
+        .op_err(br#"{"op":"insert","key":1.5}"#, 400)
+        .contains("key must be"));
+    assert!(s
+        .op_err(br#"{"op":"insert","key":1,"value":"x"}"#, 400)
+        .contains("value must be"));
+    assert!(s
+        .op_err(br#"{"op":"insert"}"#, 400)
+        .contains("\"key\" is missing"));
+    assert!(s
+        .op_err(br#"{"op":"fill","n":1000001}"#, 400)
+        .contains("cap"));
+    assert!(s
+        .op_err(br#"{"op":"churn","n":2000000}"#, 400)
+        .contains("cap"));
+    assert!(s
+        .op_err(br#"{"op":"fill","n":0}"#, 400)
+        .contains("at least 1"));
+    assert!(s
+        .op_err(br#"{"op":"fill","n":"many"}"#, 400)
+        .contains("whole number"));
+    assert!(s
+        .op_err(br#"{"op":"fill","n":5,"until":"tuesday"}"#, 400)
+        .contains("until"));
     assert!(s.op_err(br#"{"op":"churn","n":5}"#, 400).contains("empty"));
-    assert!(s.op_err(br#"{"op":"reset","key":"f64"}"#, 400).contains("unknown type"));
-    assert!(s.op_err(br#"{"op":"reset","key":"big"}"#, 400).contains("not served"));
+    assert!(s
+        .op_err(br#"{"op":"reset","key":"f64"}"#, 400)
+        .contains("unknown type"));
+    assert!(s
+        .op_err(br#"{"op":"reset","key":"big"}"#, 400)
+        .contains("not served"));
     let big = vec![b' '; 64 * 1024 + 1];
     assert!(s.op_err(&big, 413).contains("65536"));
     let (code, v) = s.req("GET", "/no/such/path", b"");
@@ -340,7 +426,9 @@ fn string_keys_and_indirect_values() {
     let r = s.op(json!({"op":"insert","key":"hello","value":"world"}));
     assert_eq!(r["state"]["types"]["key"], "string");
     assert_eq!(r["did"]["slot"]["bucket"], 0);
-    assert!(s.op_err(br#"{"op":"insert","key":5}"#, 400).contains("JSON string"));
+    assert!(s
+        .op_err(br#"{"op":"insert","key":5}"#, 400)
+        .contains("JSON string"));
     let long = format!(r#"{{"op":"insert","key":"{}"}}"#, "a".repeat(300));
     assert!(s.op_err(long.as_bytes(), 400).contains("at most 256"));
     let g = s.op(json!({"op":"get","key":"hello"}));
@@ -362,7 +450,10 @@ fn churn_until_a_same_size_growth() {
     let r = s.op(json!({"op":"churn","n":1000000,"until":"same_size_growth"}));
     assert_eq!(r["did"]["stopped_at"], "same_size_growth", "{}", r["did"]);
     let h = &r["state"]["header"];
-    assert_eq!((h["growing"].as_bool(), h["same_size_grow"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (h["growing"].as_bool(), h["same_size_grow"].as_bool()),
+        (Some(true), Some(true))
+    );
     assert_eq!(r["state"]["old"]["count"], r["state"]["current"]["count"]);
     assert_eq!(r["state"]["stats"]["len"], 100, "churn keeps the size");
     let hist = r["state"]["history"].as_array().unwrap();
@@ -383,7 +474,10 @@ fn range_with_deletes_and_clear_and_layout() {
     assert_eq!(r["state"]["stats"]["len"], 20);
     let r = s.op(json!({"op":"clear"}));
     assert_eq!(r["state"]["stats"]["len"], 0);
-    assert_eq!(r["state"]["header"]["B"], r["did"]["B_before"], "clear keeps the array");
+    assert_eq!(
+        r["state"]["header"]["B"], r["did"]["B_before"],
+        "clear keeps the array"
+    );
     let (code, l) = s.req("GET", "/api/layout?key=u64&value=u64", b"");
     assert_eq!(code, 200);
     assert_eq!(l["layout"]["bucket_size"], 144);
@@ -394,7 +488,10 @@ fn range_with_deletes_and_clear_and_layout() {
     // The page and its assets are served from the binary.
     let (code, html) = s.raw("GET", "/", &format!("127.0.0.1:{}", s.port), b"");
     assert_eq!(code, 200);
-    assert!(html.contains("<script src=\"/app.js\">") && !html.contains("http"), "no CDN");
+    assert!(
+        html.contains("<script src=\"/app.js\">") && !html.contains("http"),
+        "no CDN"
+    );
 }
 
 #[test]
@@ -402,17 +499,29 @@ fn ctrl_c_stops_the_server_cleanly() {
     let mut s = Server::start(&[]);
     s.op(json!({"op":"insert","key":1}));
     let pid = s.child.id().to_string();
-    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
     let t = Instant::now();
     let status = loop {
         if let Some(st) = s.child.try_wait().unwrap() {
             break st;
         }
-        assert!(t.elapsed() < Duration::from_secs(20), "still running after SIGINT");
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "still running after SIGINT"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status:?}");
     let mut err = String::new();
-    s.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    s.child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     assert!(err.contains("stopped"), "{err}");
 }

@@ -92,13 +92,24 @@ pub enum Op {
 
 const OPS: &str = "insert, insert_next, remove, get, fill, churn, clear, reset, range";
 
-fn field_u64(o: &serde_json::Map<String, Value>, name: &str, default: Option<u64>, max: u64) -> Result<u64, ApiError> {
+fn field_u64(
+    o: &serde_json::Map<String, Value>,
+    name: &str,
+    default: Option<u64>,
+    max: u64,
+) -> Result<u64, ApiError> {
     match o.get(name) {
-        None | Some(Value::Null) => default.ok_or_else(|| ApiError::bad(format!("\"{name}\" is missing"))),
+        None | Some(Value::Null) => {
+            default.ok_or_else(|| ApiError::bad(format!("\"{name}\" is missing")))
+        }
         Some(v) => match v.as_u64() {
             Some(n) if n <= max => Ok(n),
-            Some(n) => Err(ApiError::bad(format!("\"{name}\" = {n} is over the cap of {max}"))),
-            None => Err(ApiError::bad(format!("\"{name}\" must be a whole number from 0 to {max}, got {v}"))),
+            Some(n) => Err(ApiError::bad(format!(
+                "\"{name}\" = {n} is over the cap of {max}"
+            ))),
+            None => Err(ApiError::bad(format!(
+                "\"{name}\" must be a whole number from 0 to {max}, got {v}"
+            ))),
         },
     }
 }
@@ -110,24 +121,39 @@ fn type_name(o: &serde_json::Map<String, Value>, name: &str) -> Result<Option<Ty
             "u64" => Ok(Some(TypeName::U64)),
             "string" => Ok(Some(TypeName::String)),
             "big" => Ok(Some(TypeName::Big)),
-            _ => Err(ApiError::bad(format!("\"{name}\": unknown type \"{s}\" (u64, string; values also big)"))),
+            _ => Err(ApiError::bad(format!(
+                "\"{name}\": unknown type \"{s}\" (u64, string; values also big)"
+            ))),
         },
-        Some(v) => Err(ApiError::bad(format!("\"{name}\" must be a type name string, got {v}"))),
+        Some(v) => Err(ApiError::bad(format!(
+            "\"{name}\" must be a type name string, got {v}"
+        ))),
     }
 }
 
 /// Parses an op body.
 pub fn parse_op(body: &[u8]) -> Result<Op, ApiError> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("malformed JSON: {e}")))?;
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("malformed JSON: {e}")))?;
     let Value::Object(o) = v else {
-        return Err(ApiError::bad("the body must be a JSON object like {\"op\":\"insert\",\"key\":1}"));
+        return Err(ApiError::bad(
+            "the body must be a JSON object like {\"op\":\"insert\",\"key\":1}",
+        ));
     };
     let op = match o.get("op") {
         Some(Value::String(s)) => s.as_str(),
-        Some(other) => return Err(ApiError::bad(format!("\"op\" must be a string, got {other}"))),
+        Some(other) => {
+            return Err(ApiError::bad(format!(
+                "\"op\" must be a string, got {other}"
+            )))
+        }
         None => return Err(ApiError::bad(format!("\"op\" is missing (one of {OPS})"))),
     };
-    let key = || o.get("key").cloned().ok_or_else(|| ApiError::bad(format!("{op}: \"key\" is missing")));
+    let key = || {
+        o.get("key")
+            .cloned()
+            .ok_or_else(|| ApiError::bad(format!("{op}: \"key\" is missing")))
+    };
     let until = |allowed: &[Until]| -> Result<Until, ApiError> {
         match o.get("until") {
             None | Some(Value::Null) => Ok(Until::Never),
@@ -136,7 +162,9 @@ pub fn parse_op(body: &[u8]) -> Result<Op, ApiError> {
                 .copied()
                 .find(|u| u.name() == s)
                 .ok_or_else(|| ApiError::bad(format!("{op}: unknown \"until\": \"{s}\""))),
-            Some(v) => Err(ApiError::bad(format!("{op}: \"until\" must be a string, got {v}"))),
+            Some(v) => Err(ApiError::bad(format!(
+                "{op}: \"until\" must be a string, got {v}"
+            ))),
         }
     };
     let positive = |n: u64| {
@@ -147,7 +175,10 @@ pub fn parse_op(body: &[u8]) -> Result<Op, ApiError> {
         }
     };
     Ok(match op {
-        "insert" => Op::Insert { key: key()?, value: o.get("value").cloned() },
+        "insert" => Op::Insert {
+            key: key()?,
+            value: o.get("value").cloned(),
+        },
         "insert_next" => Op::InsertNext,
         "remove" => Op::Remove { key: key()? },
         "get" => Op::Get { key: key()? },
@@ -160,7 +191,10 @@ pub fn parse_op(body: &[u8]) -> Result<Op, ApiError> {
             until: until(&[Until::Never, Until::Growth, Until::SameSizeGrowth])?,
         },
         "clear" => Op::Clear,
-        "reset" => Op::Reset { key: type_name(&o, "key")?, value: type_name(&o, "value")? },
+        "reset" => Op::Reset {
+            key: type_name(&o, "key")?,
+            value: type_name(&o, "value")?,
+        },
         "range" => Op::Range {
             remove_every: field_u64(&o, "remove_every", Some(0), MAX_OP_N)?,
             insert: field_u64(&o, "insert", Some(0), 10_000)?,
@@ -170,7 +204,9 @@ pub fn parse_op(body: &[u8]) -> Result<Op, ApiError> {
             if shown.len() < other.len() {
                 shown.push_str("...");
             }
-            return Err(ApiError::bad(format!("unknown op \"{shown}\" (one of {OPS})")));
+            return Err(ApiError::bad(format!(
+                "unknown op \"{shown}\" (one of {OPS})"
+            )));
         }
     })
 }
@@ -186,7 +222,12 @@ pub fn parse_page(query: &str) -> Result<Option<(usize, usize)>, ApiError> {
             "to" => &mut to,
             _ => continue, // unknown parameters are ignored, as browsers add their own
         };
-        *slot = Some(v.parse::<usize>().map_err(|_| ApiError::bad(format!("\"{k}\" must be a bucket index, got \"{}\"", v.chars().take(20).collect::<String>())))?);
+        *slot = Some(v.parse::<usize>().map_err(|_| {
+            ApiError::bad(format!(
+                "\"{k}\" must be a bucket index, got \"{}\"",
+                v.chars().take(20).collect::<String>()
+            ))
+        })?);
     }
     match (from, to) {
         (None, None) => Ok(None),
@@ -194,10 +235,15 @@ pub fn parse_page(query: &str) -> Result<Option<(usize, usize)>, ApiError> {
             let f = f.unwrap_or(0);
             let t = t.unwrap_or(f.saturating_add(super::DEFAULT_PAGE));
             if t <= f {
-                return Err(ApiError::bad(format!("\"to\" ({t}) must be greater than \"from\" ({f})")));
+                return Err(ApiError::bad(format!(
+                    "\"to\" ({t}) must be greater than \"from\" ({f})"
+                )));
             }
             if t - f > MAX_PAGE {
-                return Err(ApiError::bad(format!("a page holds at most {MAX_PAGE} buckets; asked for {}", t - f)));
+                return Err(ApiError::bad(format!(
+                    "a page holds at most {MAX_PAGE} buckets; asked for {}",
+                    t - f
+                )));
             }
             Ok(Some((f, t)))
         }
@@ -213,7 +259,9 @@ pub struct App {
 impl App {
     /// A server over an empty `GoMap<key, value>`.
     pub fn new(key: TypeName, value: TypeName) -> Result<App, ApiError> {
-        Ok(App { session: new_session(key, value)? })
+        Ok(App {
+            session: new_session(key, value)?,
+        })
     }
 }
 
@@ -231,7 +279,11 @@ pub struct Reply {
 const JSON: &str = "application/json; charset=utf-8";
 
 fn json_reply(status: u16, v: &Value) -> Reply {
-    Reply { status, content_type: JSON, body: v.to_string() }
+    Reply {
+        status,
+        content_type: JSON,
+        body: v.to_string(),
+    }
 }
 
 /// The error as a reply.
@@ -250,16 +302,26 @@ pub fn handle(app: &mut App, method: &str, url: &str, body: &[u8]) -> Reply {
 
 fn route(app: &mut App, method: &str, url: &str, body: &[u8]) -> Result<Reply, ApiError> {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    let asset = |ct: &'static str, s: &str| Reply { status: 200, content_type: ct, body: s.to_string() };
+    let asset = |ct: &'static str, s: &str| Reply {
+        status: 200,
+        content_type: ct,
+        body: s.to_string(),
+    };
     let want = |m: &str| -> Result<(), ApiError> {
         if method == m {
             Ok(())
         } else {
-            Err(ApiError { status: 405, message: format!("{path} takes {m}, not {method}") })
+            Err(ApiError {
+                status: 405,
+                message: format!("{path} takes {m}, not {method}"),
+            })
         }
     };
     if body.len() > MAX_BODY {
-        return Err(ApiError { status: 413, message: format!("request body over {MAX_BODY} bytes") });
+        return Err(ApiError {
+            status: 413,
+            message: format!("request body over {MAX_BODY} bytes"),
+        });
     }
     match path {
         "/" | "/index.html" => {
@@ -292,7 +354,10 @@ fn route(app: &mut App, method: &str, url: &str, body: &[u8]) -> Result<Reply, A
                 }
                 op => app.session.op(&op)?,
             };
-            Ok(json_reply(200, &json!({ "did": did, "state": app.session.state(page) })))
+            Ok(json_reply(
+                200,
+                &json!({ "did": did, "state": app.session.state(page) }),
+            ))
         }
         "/api/layout" => {
             want("GET")?;
@@ -306,7 +371,11 @@ fn route(app: &mut App, method: &str, url: &str, body: &[u8]) -> Result<Reply, A
                     _ => continue,
                 };
                 *slot = menu_type(val).ok_or_else(|| {
-                    ApiError::bad(format!("unknown type \"{}\" (one of {})", val.chars().take(20).collect::<String>(), menu_names()))
+                    ApiError::bad(format!(
+                        "unknown type \"{}\" (one of {})",
+                        val.chars().take(20).collect::<String>(),
+                        menu_names()
+                    ))
                 })?;
             }
             Ok(json_reply(200, &layout_json(k, v)))

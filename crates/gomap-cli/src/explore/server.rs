@@ -21,7 +21,10 @@ pub fn serve(port: u16, mut app: App, stop: Arc<AtomicBool>) -> Result<()> {
     writeln!(out, "http://{addr}/")?;
     out.flush()?;
     drop(out);
-    let hosts = [format!("127.0.0.1:{}", addr.port()), format!("localhost:{}", addr.port())];
+    let hosts = [
+        format!("127.0.0.1:{}", addr.port()),
+        format!("localhost:{}", addr.port()),
+    ];
     while !stop.load(Ordering::SeqCst) {
         let rq = match server.recv_timeout(Duration::from_millis(200)) {
             Ok(Some(rq)) => rq,
@@ -43,7 +46,8 @@ fn answer(app: &mut App, hosts: &[String], mut req: tiny_http::Request) -> std::
     let reply = reply_for(app, hosts, &mut req);
     let ct = tiny_http::Header::from_bytes(&b"Content-Type"[..], reply.content_type.as_bytes())
         .expect("static header is valid");
-    let nc = tiny_http::Header::from_bytes(&b"Cache-Control"[..], &b"no-store"[..]).expect("static header is valid");
+    let nc = tiny_http::Header::from_bytes(&b"Cache-Control"[..], &b"no-store"[..])
+        .expect("static header is valid");
     let resp = tiny_http::Response::from_string(reply.body)
         .with_status_code(reply.status)
         // Plain Content-Length bodies, never chunked: simplest for every client.
@@ -56,26 +60,50 @@ fn answer(app: &mut App, hosts: &[String], mut req: tiny_http::Request) -> std::
 fn reply_for(app: &mut App, hosts: &[String], req: &mut tiny_http::Request) -> Reply {
     // A page on another site could reach 127.0.0.1 through a DNS name of its
     // own (DNS rebinding); such requests carry that name in Host.
-    let host = req.headers().iter().find(|h| h.field.equiv("Host")).map(|h| h.value.as_str().to_string());
-    if !host.as_deref().is_some_and(|h| hosts.iter().any(|ok| ok == h)) {
-        return error_reply(&ApiError { status: 403, message: "Host must be 127.0.0.1 or localhost with this port".into() });
+    let host = req
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Host"))
+        .map(|h| h.value.as_str().to_string());
+    if !host
+        .as_deref()
+        .is_some_and(|h| hosts.iter().any(|ok| ok == h))
+    {
+        return error_reply(&ApiError {
+            status: 403,
+            message: "Host must be 127.0.0.1 or localhost with this port".into(),
+        });
     }
     if req.body_length().is_some_and(|n| n > MAX_BODY) {
-        return error_reply(&ApiError { status: 413, message: format!("request body over {MAX_BODY} bytes") });
+        return error_reply(&ApiError {
+            status: 413,
+            message: format!("request body over {MAX_BODY} bytes"),
+        });
     }
     let mut body = Vec::new();
     // take() bounds chunked bodies that declare no length.
-    if let Err(e) = req.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut body) {
+    if let Err(e) = req
+        .as_reader()
+        .take(MAX_BODY as u64 + 1)
+        .read_to_end(&mut body)
+    {
         return error_reply(&ApiError::bad(format!("cannot read the body: {e}")));
     }
     if body.len() > MAX_BODY {
-        return error_reply(&ApiError { status: 413, message: format!("request body over {MAX_BODY} bytes") });
+        return error_reply(&ApiError {
+            status: 413,
+            message: format!("request body over {MAX_BODY} bytes"),
+        });
     }
     let method = req.method().as_str().to_string();
     let url = req.url().to_string();
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle(app, &method, &url, &body))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        handle(app, &method, &url, &body)
+    })) {
         Ok(r) => r,
         // A bug, not bad input; the map stays usable (it is panic-safe) and the server lives.
-        Err(_) => error_reply(&ApiError::internal("internal error (a bug in gomap explore); the server is still running")),
+        Err(_) => error_reply(&ApiError::internal(
+            "internal error (a bug in gomap explore); the server is still running",
+        )),
     }
 }

@@ -385,18 +385,20 @@ impl<K: ExKey, V: ExValue> Explorer<K, V> {
 
     /// Locates, before a write, the entries of the buckets of `array` that
     /// the write may evacuate.
-    fn source(&self, array: &ArrayView, nevacuate: usize, key_hash: u64, in_old: bool) -> Source<K> {
+    fn source(
+        &self,
+        array: &ArrayView,
+        nevacuate: usize,
+        key_hash: u64,
+        in_old: bool,
+    ) -> Source<K> {
         let n = array.chains.len();
         let was_evacuated: Vec<bool> = (0..n).map(|i| head_evacuated(array, i)).collect();
         let mut candidates = HashSet::new();
         candidates.insert((key_hash & mask(n)) as usize);
         // growWork's second evacuation takes the bucket at nevacuate, after the
         // mark has moved past evacuated buckets: the first two unevacuated ones.
-        candidates.extend(
-            (nevacuate.min(n)..n)
-                .filter(|&i| !was_evacuated[i])
-                .take(2),
-        );
+        candidates.extend((nevacuate.min(n)..n).filter(|&i| !was_evacuated[i]).take(2));
         let mut entries = Vec::new();
         for (k, _) in self.map.iter() {
             let i = (self.hash(k) & mask(n)) as usize;
@@ -696,6 +698,7 @@ impl<K: ExKey, V: ExValue> Explorer<K, V> {
         let hb = self.map.header();
         let mut order = Vec::new();
         let mut removed = Vec::new();
+        let mut removed_n = 0u64;
         let mut yielded = 0u64;
         let mut inserted = 0u64;
         let mut fresh = fresh.into_iter();
@@ -715,15 +718,21 @@ impl<K: ExKey, V: ExValue> Explorer<K, V> {
                 }
                 if remove_every > 0 && yielded % remove_every == 0 {
                     c.remove_current();
+                    removed_n += 1;
                     if removed.len() < SHOWN {
                         removed.push(shown);
                     }
                 }
             }
         }
-        let writes = removed.len() as u64 + inserted;
-        self.writes += writes.saturating_sub(1);
-        let ev = self.record(&hb);
+        // The whole range is one point on the heap chart, at its last write.
+        let writes = removed_n + inserted;
+        let ev = if writes > 0 {
+            self.writes += writes - 1;
+            self.record(&hb)
+        } else {
+            Vec::new()
+        };
         Ok(json!({
             "op": "range",
             "yielded": yielded,
@@ -809,5 +818,106 @@ impl<K: ExKey, V: ExValue> Session for Explorer<K, V> {
             } => self.range(*remove_every, *insert),
             Op::Reset { .. } => Err(ApiError::internal("reset is handled by the server")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(buckets: usize, oldbuckets: usize, b: u8) -> HeaderView {
+        HeaderView {
+            buckets,
+            oldbuckets,
+            b,
+            growing: oldbuckets != 0,
+            ..HeaderView::default()
+        }
+    }
+
+    #[test]
+    fn events_name_growth_starts_and_old_array_frees() {
+        assert_eq!(
+            events(&header(0, 0, 0), &header(0x10, 0, 0)),
+            ["first-array"]
+        );
+        assert_eq!(
+            events(&header(0x10, 0, 3), &header(0x20, 0x10, 4)),
+            ["grow-doubling"]
+        );
+        assert_eq!(
+            events(&header(0x10, 0, 3), &header(0x20, 0x10, 3)),
+            ["grow-same-size"]
+        );
+        assert_eq!(
+            events(&header(0x20, 0x10, 4), &header(0x20, 0, 4)),
+            ["old-freed"]
+        );
+        // A one-bucket old array is evacuated by the write that made it old.
+        assert_eq!(
+            events(&header(0x10, 0, 0), &header(0x20, 0, 1)),
+            ["grow-doubling", "old-freed"]
+        );
+        // One write can finish a growth and start the next (Go's `goto again`).
+        assert_eq!(
+            events(&header(0x20, 0x10, 4), &header(0x30, 0x20, 5)),
+            ["old-freed", "grow-doubling"]
+        );
+        assert!(events(&header(0x20, 0x10, 4), &header(0x20, 0x10, 4)).is_empty());
+    }
+
+    #[test]
+    fn tophash_is_the_top_byte_raised_below_five() {
+        assert_eq!(tophash(0xab00_0000_0000_0000), 0xab);
+        assert_eq!(tophash(0x0400_0000_0000_0000), 9);
+        assert_eq!(tophash(0), 5);
+    }
+
+    #[test]
+    fn history_stays_bounded_and_keeps_every_event() {
+        let mut h = History::default();
+        for w in 0..20_000u64 {
+            let event = (w % 1000 == 0).then_some("grow-doubling");
+            h.push(Point {
+                write: w,
+                heap_bytes: w as usize,
+                len: 0,
+                b: 0,
+                event,
+            });
+        }
+        assert!(h.points().len() <= History::CAP + 1, "{}", h.points().len());
+        assert_eq!(h.points().iter().filter(|p| p.event.is_some()).count(), 20);
+        assert!(h.points().windows(2).all(|w| w[0].write < w[1].write));
+        assert_eq!(h.points().last().unwrap().write, 19_999);
+    }
+
+    #[test]
+    fn the_entry_cap_bounds_fill() {
+        let mut e = Explorer::<u64, u64>::new();
+        assert!(e.check_room(1000).is_ok());
+        let err = e.check_room(MAX_ENTRIES as u64 + 1).unwrap_err();
+        assert_eq!(err.status, 400);
+        assert!(err.message.contains("cap"));
+        // A refused fill inserts nothing.
+        assert!(e.bulk(MAX_ENTRIES as u64 + 1, Until::Never, false).is_err());
+        assert_eq!(e.map.len(), 0);
+    }
+
+    #[test]
+    fn range_without_writes_adds_no_write() {
+        let mut e = Explorer::<u64, u64>::new();
+        e.bulk(10, Until::Never, false).unwrap();
+        let w = e.writes;
+        e.range(0, 0).unwrap();
+        assert_eq!(e.writes, w);
+        let r = e.range(2, 3).unwrap();
+        // Entries inserted while ranging may or may not be yielded (Go's rule),
+        // so the removes are counted from the report.
+        let removed = r["removed"].as_array().unwrap().len() as u64;
+        assert!(removed >= 5, "every 2nd of at least 10 yielded entries");
+        assert_eq!(r["inserted"], 3);
+        assert_eq!(e.writes, w + removed + 3);
+        assert_eq!(e.map.len() as u64, 10 + 3 - removed);
     }
 }

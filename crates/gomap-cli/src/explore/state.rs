@@ -63,7 +63,11 @@ fn header_fields<K, V>() -> Value {
 /// Heat cells: `entries` (sum), `chain` (longest chain, buckets) and
 /// `overflow` (overflow buckets, sum) over `group` consecutive buckets.
 fn chain_entries(c: &gomap::ChainView) -> usize {
-    c.buckets.iter().flat_map(|b| b.tophash).filter(|&t| t >= 5).count()
+    c.buckets
+        .iter()
+        .flat_map(|b| b.tophash)
+        .filter(|&t| t >= 5)
+        .count()
 }
 
 fn heat(a: &ArrayView) -> Value {
@@ -75,14 +79,23 @@ fn heat(a: &ArrayView) -> Value {
     for g in a.chains.chunks(group) {
         entries.push(g.iter().map(chain_entries).sum::<usize>());
         chain.push(g.iter().map(|c| c.buckets.len()).max().unwrap_or(0));
-        overflow.push(g.iter().map(|c| c.buckets.len().saturating_sub(1)).sum::<usize>());
+        overflow.push(
+            g.iter()
+                .map(|c| c.buckets.len().saturating_sub(1))
+                .sum::<usize>(),
+        );
     }
     json!({ "group": group, "entries": entries, "chain": chain, "overflow": overflow })
 }
 
 /// One array, buckets `from..to` slot by slot; `slots` maps a bucket address
 /// to the (key, value) shown in each slot.
-fn array_json(a: &ArrayView, from: usize, to: usize, slots: &HashMap<usize, [Option<(String, String)>; 8]>) -> Value {
+fn array_json(
+    a: &ArrayView,
+    from: usize,
+    to: usize,
+    slots: &HashMap<usize, [Option<(String, String)>; 8]>,
+) -> Value {
     let n = a.chains.len();
     let (from, to) = (from.min(n), to.min(n));
     let chains: Vec<Value> = a.chains[from..to]
@@ -93,10 +106,12 @@ fn array_json(a: &ArrayView, from: usize, to: usize, slots: &HashMap<usize, [Opt
                 .iter()
                 .map(|b| {
                     let kv = slots.get(&b.addr);
-                    let keys: Vec<Option<&str>> =
-                        (0..8).map(|i| kv.and_then(|s| s[i].as_ref()).map(|p| p.0.as_str())).collect();
-                    let vals: Vec<Option<&str>> =
-                        (0..8).map(|i| kv.and_then(|s| s[i].as_ref()).map(|p| p.1.as_str())).collect();
+                    let keys: Vec<Option<&str>> = (0..8)
+                        .map(|i| kv.and_then(|s| s[i].as_ref()).map(|p| p.0.as_str()))
+                        .collect();
+                    let vals: Vec<Option<&str>> = (0..8)
+                        .map(|i| kv.and_then(|s| s[i].as_ref()).map(|p| p.1.as_str()))
+                        .collect();
                     json!({
                         "addr": format!("{:#x}", b.addr),
                         "tophash": b.tophash,
@@ -136,7 +151,14 @@ fn range_order<K: ExKey, V: ExValue>(m: &GoMap<K, V>) -> Value {
     let order: Vec<[usize; 4]> = m
         .iter_randomized()
         .filter_map(|(k, _)| m.locate(k))
-        .map(|l| [usize::from(l.in_old), l.bucket_index, l.overflow_depth, l.slot])
+        .map(|l| {
+            [
+                usize::from(l.in_old),
+                l.bucket_index,
+                l.overflow_depth,
+                l.slot,
+            ]
+        })
         .collect();
     json!(order)
 }
