@@ -67,6 +67,7 @@ async function op(bodyText) {
     state = r.state;
     did = r.did;
     if (did.op === "reset") page = null;
+    document.querySelectorAll(".fly").forEach((e) => e.remove()); // the previous op's moves
     render();
     animate(did, prevOld);
     return r;
@@ -155,6 +156,7 @@ function renderSummary() {
   let grow = "";
   if (h.growing) {
     grow = ` <span class="growing">growing (${h.same_size_grow ? "same-size: compacting overflow chains" : "doubling"}): ${h.nevacuate} of ${s.old_buckets} old buckets passed by nevacuate</span>`;
+    if (h.same_size_grow) grow += `<br><span class="hint">Removes leave empty slots, and Go never unlinks an overflow bucket, so churn grows chains of half-empty buckets. Once noverflow reaches 2^min(B, 15) (here ${2 ** Math.min(s.b, 15)}), the next new key starts a same-size growth: a fresh array of the same size, and evacuation packs each chain's entries into it.</span>`;
   }
   const load = s.buckets ? (s.len / s.buckets).toFixed(2) : "0";
   $("summary").innerHTML =
