@@ -525,3 +525,124 @@ fn ctrl_c_stops_the_server_cleanly() {
         .unwrap();
     assert!(err.contains("stopped"), "{err}");
 }
+
+#[test]
+fn help_documents_the_api_and_bad_flags_are_one_line_errors() {
+    let out = Command::new(env!("CARGO_BIN_EXE_gomap"))
+        .args(["explore", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for part in [
+        "127.0.0.1",
+        "GET  /api/state",
+        "POST /api/op",
+        "\"op\":\"fill\"",
+        "64 KiB",
+    ] {
+        assert!(help.contains(part), "help lacks {part}: {help}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_gomap"))
+        .args(["explore", "--key", "u8"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("serves u64 or string keys") && err.lines().count() == 1,
+        "{err}"
+    );
+    // A port already taken is a clear error, not a panic.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_gomap"))
+        .args(["explore", "--port", &port])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot listen on 127.0.0.1"), "{err}");
+}
+
+#[test]
+fn every_slot_has_a_go_state_name_and_fill_draws_a_heap_curve() {
+    let s = Server::start(&[]);
+    let r = s.op(json!({"op":"fill","n":3000}));
+    let cur = &r["state"]["current"];
+    for c in cur["chains"].as_array().unwrap() {
+        for b in c["buckets"].as_array().unwrap() {
+            for i in 0..8 {
+                let t = b["tophash"][i].as_u64().unwrap();
+                let want = [
+                    "emptyRest",
+                    "emptyOne",
+                    "evacuatedX",
+                    "evacuatedY",
+                    "evacuatedEmpty",
+                ]
+                .get(t as usize)
+                .copied()
+                .unwrap_or("full");
+                assert_eq!(b["state"][i], want);
+            }
+        }
+    }
+    let hist = r["state"]["history"].as_array().unwrap();
+    assert!(
+        hist.len() > 100,
+        "a bulk fill samples the heap along the way: {}",
+        hist.len()
+    );
+    let last = hist.last().unwrap();
+    assert_eq!(last["write"], 3000);
+    assert_eq!(last["heap_bytes"], r["state"]["stats"]["heap_bytes"]);
+}
+
+#[test]
+fn garbage_never_gets_a_5xx_and_never_kills_the_server() {
+    let s = Server::start(&["--key", "string"]);
+    let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
+    let mut bodies: Vec<Vec<u8>> = vec![
+        deep.into_bytes(),
+        vec![0xff, 0xfe, 0x00, 0x80],
+        b"null".to_vec(),
+        b"\"insert\"".to_vec(),
+        br#"{"op":null}"#.to_vec(),
+        br#"{"op":"insert","key":{"a":1}}"#.to_vec(),
+        br#"{"op":"insert","key":"\ud800"}"#.to_vec(),
+        br#"{"op":"range","remove_every":-3}"#.to_vec(),
+        br#"{"op":"range","insert":100000}"#.to_vec(),
+        br#"{"op":"fill","n":18446744073709551616}"#.to_vec(),
+        br#"{"op":"reset","value":7}"#.to_vec(),
+        Vec::new(),
+    ];
+    // A small deterministic generator: bytes that are almost JSON.
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..200 {
+        let mut b = br#"{"op":"insert","key":"k","value":"v"}"#.to_vec();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let at = (x % b.len() as u64) as usize;
+        b[at] = (x >> 32) as u8;
+        bodies.push(b);
+    }
+    for b in &bodies {
+        let (code, v) = s.req("POST", "/api/op", b);
+        assert!(code == 200 || (400..500).contains(&code), "{code} {v}");
+        if code != 200 {
+            assert!(v["error"].is_string());
+        }
+    }
+    for path in [
+        "/api/state?from=99999999999999999999999",
+        "/%ff%fe",
+        "/api/layout?key=",
+        "/api/state?from=1&from=2",
+    ] {
+        let (code, _) = s.raw("GET", path, &format!("127.0.0.1:{}", s.port), b"");
+        assert!((200..500).contains(&code), "{path}: {code}");
+    }
+    assert_eq!(s.state("")["types"]["key"], "string");
+}

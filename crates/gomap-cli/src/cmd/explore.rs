@@ -41,17 +41,32 @@ Keys are JSON numbers for u64 maps and JSON strings for string maps; a body over
 JSON, an unknown op, a key of the wrong type, n over the cap or an unknown path is a 4xx error.";
 
 #[derive(Debug, Args)]
-#[command(long_about = API_HELP)]
+#[command(after_long_help = API_HELP)]
 pub struct ExploreArgs {
     /// Port on 127.0.0.1 (0: pick a free one)
     #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// Key type: u64 or string
-    #[arg(long, value_name = "TYPE", default_value = "u64")]
+    #[arg(long, value_name = "TYPE", default_value = "u64", value_parser = key_type)]
     pub key: TypeName,
     /// Value type: u64, string, or big ([u8; 200], stored indirectly)
-    #[arg(long, value_name = "TYPE", default_value = "u64")]
+    #[arg(long, value_name = "TYPE", default_value = "u64", value_parser = value_type)]
     pub value: TypeName,
+}
+
+fn key_type(s: &str) -> std::result::Result<TypeName, String> {
+    match s {
+        "u64" => Ok(TypeName::U64),
+        "string" => Ok(TypeName::String),
+        _ => Err("the explorer serves u64 or string keys".into()),
+    }
+}
+
+fn value_type(s: &str) -> std::result::Result<TypeName, String> {
+    match s {
+        "big" => Ok(TypeName::Big),
+        _ => key_type(s).map_err(|_| "the explorer serves u64, string or big values".into()),
+    }
 }
 
 pub fn run(a: &ExploreArgs) -> Result<()> {

@@ -4,7 +4,7 @@
 
 use super::session::{ExKey, ExValue, Explorer};
 use super::DEFAULT_PAGE;
-use gomap::{ArrayView, GoMap, HeaderView, MapStructure};
+use gomap::{ArrayView, GoMap, HeaderView, MapStructure, SlotState};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -56,6 +56,18 @@ fn header_fields<K, V>() -> Value {
         })
         .collect();
     json!({ "fields": rows, "size": std::mem::size_of::<GoMap<K, V>>(), "go_size": 48 })
+}
+
+/// Go's name for what a tophash byte says about its slot.
+pub fn state_name(tophash: u8) -> &'static str {
+    match SlotState::from_tophash(tophash) {
+        SlotState::EmptyRest => "emptyRest",
+        SlotState::EmptyOne => "emptyOne",
+        SlotState::EvacuatedX => "evacuatedX",
+        SlotState::EvacuatedY => "evacuatedY",
+        SlotState::EvacuatedEmpty => "evacuatedEmpty",
+        SlotState::Full(_) => "full",
+    }
 }
 
 /// Entries (tophash >= 5) in a chain.
@@ -112,9 +124,11 @@ fn array_json(
                     let vals: Vec<Option<&str>> = (0..8)
                         .map(|i| kv.and_then(|s| s[i].as_ref()).map(|p| p.1.as_str()))
                         .collect();
+                    let states: Vec<&str> = b.tophash.iter().map(|&t| state_name(t)).collect();
                     json!({
                         "addr": format!("{:#x}", b.addr),
                         "tophash": b.tophash,
+                        "state": states,
                         "in_array": b.in_array,
                         "keys": keys,
                         "values": vals,
