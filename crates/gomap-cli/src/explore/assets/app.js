@@ -156,7 +156,7 @@ function renderSummary() {
   let grow = "";
   if (h.growing) {
     grow = ` <span class="growing">growing (${h.same_size_grow ? "same-size: compacting overflow chains" : "doubling"}): ${h.nevacuate} of ${s.old_buckets} old buckets passed by nevacuate</span>`;
-    if (h.same_size_grow) grow += `<br><span class="hint">Removes leave empty slots, and Go never unlinks an overflow bucket, so churn grows chains of half-empty buckets. Once noverflow reaches 2^min(B, 15) (here ${2 ** Math.min(s.b, 15)}), the next new key starts a same-size growth: a fresh array of the same size, and evacuation packs each chain's entries into it.</span>`;
+    if (h.same_size_grow) grow += `<br><span class="hint">Removes leave empty slots, and Go never unlinks an overflow bucket, so churn grows chains of half-empty buckets. Once noverflow reaches 2^min(B, 15) (here ${2 ** Math.min(s.b, 15)}), the next new key starts a same-size growth: a fresh array of the same size (its noverflow starts again at 0), and evacuation packs each chain's entries into it.</span>`;
   }
   const load = s.buckets ? (s.len / s.buckets).toFixed(2) : "0";
   $("summary").innerHTML =
@@ -220,6 +220,14 @@ function renderArrays() {
     return;
   }
   const nev = state.header.nevacuate;
+  // Narrow the slots when long overflow chains would push the new array out
+  // of view: old and new stay side by side.
+  const longest = (a) => (a ? Math.max(1, ...a.chains.map((c) => c.buckets.length)) : 0);
+  const units = longest(old) + longest(cur);
+  const avail = ($("array-views").clientWidth || 1300) - 60 * (old ? 2 : 1) - (old ? 260 : 0) - 24 * units;
+  const slotW = Math.max(24, Math.min(44, Math.floor(avail / (8 * units))));
+  $("array-views").style.setProperty("--slot-w", slotW + "px");
+  $("array-views").classList.toggle("narrow", slotW < 36);
   $("old-view").innerHTML = old ? arrayHtml(old, "old", `old array (B = ${old.B})`, nev) : "";
   $("old-view").hidden = !old;
   $("new-view").innerHTML = arrayHtml(cur, "new", old ? `new array (B = ${cur.B})` : `bucket array (B = ${cur.B})`, null);
@@ -316,7 +324,7 @@ function renderDid() {
       if (d.growths.length) html += "<ul>" + d.growths.slice(-8).map((g) => `<li>write ${g.write}: ${g.kind} growth, B ${g.B_before} &rarr; ${g.B_after}, ${g.len} entries</li>`).join("") + "</ul>";
     } else if (d.op === "range") {
       html += `<p><b>range</b> with deletes (through <code>cursor()</code>): ${d.yielded} entries yielded, ${d.removed.length} removed while ranging, ${d.inserted} inserted while ranging; ${d.len} left. Go's rules: every entry present throughout is yielded once; a removed entry not yet reached is not yielded.</p>`;
-      html += `<p class="order">Order: ${d.order.slice(0, 60).map((o) => `<code>${esc(o.key)}</code>${o.was_at ? `<sub>b${o.was_at.bucket}</sub>` : ""}${d.removed.includes(o.key) ? "&#x2717;" : ""}`).join(" ")}${d.order.length > 60 ? " &hellip;" : ""}</p>`;
+      html += `<p class="order">Order (small number: the bucket the entry was in when the range began; &#x2717;: removed while ranging): ${d.order.slice(0, 60).map((o) => `<code>${esc(o.key)}</code>${o.was_at ? `<sub>${o.was_at.bucket}</sub>` : ""}${d.removed.includes(o.key) ? "&#x2717;" : ""}`).join(" ")}${d.order.length > 60 ? " &hellip;" : ""}</p>`;
     } else if (d.op === "clear") html += `<p><b>clear</b>: ${d.removed} entries removed; the bucket array is kept (B = ${d.B_after}), as Go's mapclear.</p>`;
     else if (d.op === "reset") html += `<p><b>reset</b>: a new empty GoMap&lt;${d.key}, ${d.value}&gt;.</p>`;
   }
@@ -393,7 +401,7 @@ function drawRange() {
     const el = cellEl(old ? "old" : "new", b, d, s);
     if (el) el.insertAdjacentHTML("beforeend", `<span class="ord${i === 0 ? " first" : ""}">${i + 1}</span>`);
   });
-  $("range-note").textContent = o.length ? `One range visits ${o.length} entries; it started at the slot marked 1 and wraps around the array. Load the state again for another start.` : "The map is empty.";
+  $("range-note").textContent = o.length ? `One range visits ${o.length} entries. Go picks a random start bucket (the red 1) and a random slot offset: every bucket is read from that same offset, wrapping around its 8 slots, then the walk moves to the next bucket and wraps around the array. Press again for another random start.` : "The map is empty.";
 }
 
 function renderChart() {
