@@ -34,8 +34,11 @@ JSON API (errors are {\"error\": \"...\"} with a 4xx status):
        and binary), B, bucket (low B bits), tophash (top 8 bits, raised by 5 when below 5), the slot
        it landed in or was removed from, whether a growth started or finished, nevacuate before and
        after, the old buckets this write evacuated with each entry's X or Y destination, and the
-       overflow buckets it added, each with from_pool (pre-allocated) or not. These are derived from
-       header(), structure() and locate() before and after the write.
+       overflow buckets it added, each with from_pool (pre-allocated) or not. How: a growth started
+       when a new bucket array appeared (B up: doubling, else same-size) and finished when the old one
+       went; an old bucket was evacuated by this write when its first tophash turned evacuated (2-4),
+       its entries located (locate()) before and after: same index is X, index + old count is Y; an
+       overflow bucket is from the pool when it lies inside the array's allocation (in_array).
   GET  /api/layout?key=T&value=T  the bucket's byte layout for any menu type (the layout lab).
 Keys are JSON numbers for u64 maps and JSON strings for string maps; a body over 64 KiB, malformed
 JSON, an unknown op, a key of the wrong type, n over the cap or an unknown path is a 4xx error.";

@@ -150,8 +150,10 @@ fn array_json(
 }
 
 /// The GC marking order. The seam for `GoMap::heap_walk()` (issue 11): once
-/// the library has it, return its objects here as
-/// `[{kind, addr, size, parent}]`; until then `null` (the page says so).
+/// the library has it, return its objects here, in its order, as
+/// `[{"kind": "Buckets", "addr": 140..., "size": 2304, "parent": 140... | null}]`
+/// (addresses as numbers or hex strings; the page draws either). Until then
+/// `null`, and the page says the library does not have it yet.
 pub fn heap_walk_json<K, V>(_m: &GoMap<K, V>) -> Value {
     Value::Null
 }

@@ -240,6 +240,15 @@ function renderArrays() {
   } else {
     $("pool").innerHTML = '<p class="hint">No pre-allocated overflow pool (it exists for B &ge; 4): every overflow bucket is allocated on its own.</p>';
   }
+  // The estimate above is rough (labels, arrows): narrow further until the
+  // new array ends inside the panel.
+  const views = $("array-views");
+  let w = slotW;
+  while (w > 24 && $("new-view").getBoundingClientRect().right > views.getBoundingClientRect().right + 0.5) {
+    w -= 2;
+    views.style.setProperty("--slot-w", w + "px");
+    views.classList.toggle("narrow", w < 36);
+  }
   if (showRange) drawRange();
 }
 
