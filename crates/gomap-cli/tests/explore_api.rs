@@ -42,9 +42,10 @@ impl Server {
             "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             body.len()
         );
-        s.write_all(head.as_bytes()).unwrap();
+        s.set_nodelay(true).unwrap();
+        // One write: head and body in two would meet Nagle and delayed ACKs.
         // The server may answer (413) before reading a big body and close.
-        let _ = s.write_all(body);
+        let _ = s.write_all(&[head.as_bytes(), body].concat());
         let mut resp = Vec::new();
         let _ = s.read_to_end(&mut resp);
         let text = String::from_utf8_lossy(&resp).to_string();
@@ -261,45 +262,61 @@ fn get_does_no_growth_work_but_remove_does() {
 #[test]
 fn overflow_buckets_come_from_the_preallocated_pool_first() {
     let s = Server::start(&[]);
-    // 2^(B-4) pre-allocated overflow buckets exist from B = 4; watch single inserts
-    // until one takes an overflow bucket while the pool has one free.
-    let mut prev = s.state("?from=0&to=1")["stats"].clone();
-    let mut from_pool = 0;
-    let mut allocated = 0;
-    for _ in 0..3000 {
-        let r = s.op_page(json!({"op":"insert_next"}));
-        let did = &r["did"];
-        let stats = &r["state"]["stats"];
-        if did["growth"]["started"].is_null()
-            && prev["growing"] == false
-            && stats["growing"] == false
-        {
-            for o in did["overflow"].as_array().unwrap() {
-                if o["from_pool"] == true {
-                    from_pool += 1;
-                    assert_eq!(
-                        stats["free_preallocated_overflow"].as_u64().unwrap() + 1,
-                        prev["free_preallocated_overflow"].as_u64().unwrap(),
-                        "a pool bucket was taken"
-                    );
-                } else {
-                    allocated += 1;
-                    assert_eq!(
-                        prev["free_preallocated_overflow"], 0,
-                        "allocated only once the pool is empty"
-                    );
-                }
-            }
-        }
-        prev = stats.clone();
-        if from_pool > 0 && allocated > 0 {
-            break;
+    // Sort keys by their bucket at B = 4 (16 buckets, one pre-allocated
+    // overflow bucket) by asking `get`, which reports the hash and writes nothing.
+    let mut by_bucket: Vec<Vec<u64>> = vec![Vec::new(); 16];
+    let mut k = 1000u64;
+    while by_bucket[0].len() < 17 || by_bucket[1..].iter().any(|b| b.len() < 4) {
+        let g = s.op_page(json!({"op":"get","key":k}));
+        let h = u64::from_str_radix(
+            g["did"]["hash"].as_str().unwrap().trim_start_matches("0x"),
+            16,
+        )
+        .unwrap();
+        by_bucket[(h & 15) as usize].push(k);
+        k += 1;
+        assert!(k < 20_000, "hash spread");
+    }
+    // Four keys in each of buckets 1..15: B reaches 4 and no chain overflows.
+    for keys in &by_bucket[1..] {
+        for &key in &keys[..4] {
+            s.op_page(json!({"op":"insert","key":key}));
         }
     }
-    assert!(
-        from_pool > 0 && allocated > 0,
-        "saw pool {from_pool}, allocated {allocated}"
+    let st = s.state("?from=0&to=1")["stats"].clone();
+    assert_eq!(
+        (st["b"].as_u64(), st["growing"].as_bool()),
+        (Some(4), Some(false))
     );
+    assert_eq!(
+        (
+            st["overflow_buckets"].as_u64(),
+            st["free_preallocated_overflow"].as_u64()
+        ),
+        (Some(0), Some(1))
+    );
+    // Now 17 keys into bucket 0: 8 fill the head, the 9th takes the pool's
+    // bucket, the 17th needs a bucket allocated on its own.
+    let mut news = Vec::new();
+    for (i, &key) in by_bucket[0][..17].iter().enumerate() {
+        let r = s.op_page(json!({"op":"insert","key":key}));
+        assert_eq!(
+            r["did"]["slot"]["depth"].as_u64(),
+            Some(i as u64 / 8),
+            "insert {i}"
+        );
+        for o in r["did"]["overflow"].as_array().unwrap() {
+            news.push((
+                i,
+                o["depth"].as_u64().unwrap(),
+                o["from_pool"].as_bool().unwrap(),
+            ));
+        }
+    }
+    assert_eq!(news, [(8, 1, true), (16, 2, false)]);
+    let st = s.state("?from=0&to=1")["stats"].clone();
+    assert_eq!(st["free_preallocated_overflow"], 0);
+    assert_eq!(st["overflow_buckets"], 2);
 }
 
 impl Server {
@@ -645,4 +662,21 @@ fn garbage_never_gets_a_5xx_and_never_kills_the_server() {
         assert!((200..500).contains(&code), "{path}: {code}");
     }
     assert_eq!(s.state("")["types"]["key"], "string");
+}
+
+#[test]
+fn a_client_that_never_sends_its_body_does_not_stall_the_server() {
+    let s = Server::start(&[]);
+    let mut stalled = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    let head = format!(
+        "POST /api/op HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 5000\r\n\r\n{{\"op\":",
+        s.port
+    );
+    stalled.write_all(head.as_bytes()).unwrap();
+    // The stalled request is held open while others are served.
+    std::thread::sleep(Duration::from_millis(300));
+    let r = s.op(json!({"op":"insert","key":7}));
+    assert_eq!(r["state"]["header"]["count"], 1);
+    drop(stalled);
+    assert_eq!(s.state("")["header"]["count"], 1);
 }

@@ -1,12 +1,19 @@
-//! The HTTP loop: 127.0.0.1 only, one request at a time, Ctrl-C stops it.
+//! The HTTP loop: 127.0.0.1 only, Ctrl-C stops it.
+//!
+//! Threads: the main one accepts requests; a body is read on a thread of its
+//! own (a client that announces a body and never sends it stalls only that
+//! thread); one app thread owns the map and answers requests in order.
 
 use super::api::{error_reply, handle, ApiError, App, Reply};
 use super::MAX_BODY;
 use crate::{CliError, Result};
 use std::io::{Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
+
+/// Bodies being read at once, at most; past this a request gets 503.
+pub const MAX_READERS: usize = 32;
 
 /// Binds `127.0.0.1:port` (0: any free port), prints the URL as the first
 /// line on stdout, and serves until `stop` is set.
@@ -25,8 +32,16 @@ pub fn serve(port: u16, mut app: App, stop: Arc<AtomicBool>) -> Result<()> {
         format!("127.0.0.1:{}", addr.port()),
         format!("localhost:{}", addr.port()),
     ];
+    let (tx, rx) = mpsc::channel::<(tiny_http::Request, Vec<u8>)>();
+    std::thread::spawn(move || {
+        for (req, body) in rx {
+            let reply = answer(&mut app, &req, &body);
+            send(req, reply);
+        }
+    });
+    let readers = Arc::new(AtomicUsize::new(0));
     while !stop.load(Ordering::SeqCst) {
-        let rq = match server.recv_timeout(Duration::from_millis(200)) {
+        let mut req = match server.recv_timeout(Duration::from_millis(200)) {
             Ok(Some(rq)) => rq,
             Ok(None) => continue,
             Err(e) => {
@@ -34,16 +49,39 @@ pub fn serve(port: u16, mut app: App, stop: Arc<AtomicBool>) -> Result<()> {
                 continue;
             }
         };
-        if let Err(e) = answer(&mut app, &hosts, rq) {
-            eprintln!("gomap explore: {e}");
+        if let Some(refused) = precheck(&hosts, &req) {
+            send(req, refused);
+            continue;
         }
+        if readers.fetch_add(1, Ordering::SeqCst) >= MAX_READERS {
+            readers.fetch_sub(1, Ordering::SeqCst);
+            send(
+                req,
+                error_reply(&ApiError {
+                    status: 503,
+                    message: "too many requests at once".into(),
+                }),
+            );
+            continue;
+        }
+        let (tx, readers) = (tx.clone(), readers.clone());
+        std::thread::spawn(move || {
+            let body = read_body(&mut req);
+            readers.fetch_sub(1, Ordering::SeqCst);
+            match body {
+                Ok(body) => {
+                    let _ = tx.send((req, body));
+                }
+                Err(reply) => send(req, reply),
+            }
+        });
     }
+    // Threads still reading or answering end with the process.
     eprintln!("gomap explore: stopped");
     Ok(())
 }
 
-fn answer(app: &mut App, hosts: &[String], mut req: tiny_http::Request) -> std::io::Result<()> {
-    let reply = reply_for(app, hosts, &mut req);
+fn send(req: tiny_http::Request, reply: Reply) {
     let ct = tiny_http::Header::from_bytes(&b"Content-Type"[..], reply.content_type.as_bytes())
         .expect("static header is valid");
     let nc = tiny_http::Header::from_bytes(&b"Cache-Control"[..], &b"no-store"[..])
@@ -54,32 +92,40 @@ fn answer(app: &mut App, hosts: &[String], mut req: tiny_http::Request) -> std::
         .with_chunked_threshold(usize::MAX)
         .with_header(ct)
         .with_header(nc);
-    req.respond(resp)
+    if let Err(e) = req.respond(resp) {
+        eprintln!("gomap explore: {e}");
+    }
 }
 
-fn reply_for(app: &mut App, hosts: &[String], req: &mut tiny_http::Request) -> Reply {
+/// Refusals that need no body: a foreign Host, a declared body too large.
+fn precheck(hosts: &[String], req: &tiny_http::Request) -> Option<Reply> {
     // A page on another site could reach 127.0.0.1 through a DNS name of its
     // own (DNS rebinding); such requests carry that name in Host.
     let host = req
         .headers()
         .iter()
         .find(|h| h.field.equiv("Host"))
-        .map(|h| h.value.as_str().to_string());
-    if !host
-        .as_deref()
-        .is_some_and(|h| hosts.iter().any(|ok| ok == h))
-    {
-        return error_reply(&ApiError {
+        .map(|h| h.value.as_str());
+    if !host.is_some_and(|h| hosts.iter().any(|ok| ok == h)) {
+        return Some(error_reply(&ApiError {
             status: 403,
             message: "Host must be 127.0.0.1 or localhost with this port".into(),
-        });
+        }));
     }
     if req.body_length().is_some_and(|n| n > MAX_BODY) {
-        return error_reply(&ApiError {
-            status: 413,
-            message: format!("request body over {MAX_BODY} bytes"),
-        });
+        return Some(too_big());
     }
+    None
+}
+
+fn too_big() -> Reply {
+    error_reply(&ApiError {
+        status: 413,
+        message: format!("request body over {MAX_BODY} bytes"),
+    })
+}
+
+fn read_body(req: &mut tiny_http::Request) -> std::result::Result<Vec<u8>, Reply> {
     let mut body = Vec::new();
     // take() bounds chunked bodies that declare no length.
     if let Err(e) = req
@@ -87,18 +133,21 @@ fn reply_for(app: &mut App, hosts: &[String], req: &mut tiny_http::Request) -> R
         .take(MAX_BODY as u64 + 1)
         .read_to_end(&mut body)
     {
-        return error_reply(&ApiError::bad(format!("cannot read the body: {e}")));
+        return Err(error_reply(&ApiError::bad(format!(
+            "cannot read the body: {e}"
+        ))));
     }
     if body.len() > MAX_BODY {
-        return error_reply(&ApiError {
-            status: 413,
-            message: format!("request body over {MAX_BODY} bytes"),
-        });
+        return Err(too_big());
     }
-    let method = req.method().as_str().to_string();
-    let url = req.url().to_string();
+    Ok(body)
+}
+
+fn answer(app: &mut App, req: &tiny_http::Request, body: &[u8]) -> Reply {
+    let method = req.method().as_str();
+    let url = req.url();
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        handle(app, &method, &url, &body)
+        handle(app, method, url, body)
     })) {
         Ok(r) => r,
         // A bug, not bad input; the map stays usable (it is panic-safe) and the server lives.
