@@ -276,7 +276,11 @@ fn mask(n: usize) -> u64 {
 }
 
 fn head_evacuated(a: &ArrayView, i: usize) -> bool {
-    a.chains[i].buckets.first().is_some_and(|b| {
+    // A bucket past the end counts as evacuated: nothing is left to move there.
+    let Some(c) = a.chains.get(i) else {
+        return true;
+    };
+    c.buckets.first().is_some_and(|b| {
         matches!(
             SlotState::from_tophash(b.tophash[0]),
             SlotState::EvacuatedX | SlotState::EvacuatedY | SlotState::EvacuatedEmpty
@@ -606,7 +610,9 @@ impl<K: ExKey, V: ExValue> Explorer<K, V> {
                 "churn removes a random entry and inserts a new one; the map is empty, fill it first",
             ));
         }
-        if !churn {
+        // A fill that stops at a growth may never need all of n: it stops at
+        // the cap instead of being refused up front.
+        if !churn && until == Until::Never {
             self.check_room(n)?;
         }
         let mut growths = Vec::new();
@@ -626,6 +632,10 @@ impl<K: ExKey, V: ExValue> Explorer<K, V> {
                 }
             }
             steps.push(None);
+            if !churn && self.map.len() >= MAX_ENTRIES {
+                stopped = Some("entry_cap");
+                break;
+            }
             for victim in steps {
                 let hb = self.map.header();
                 match victim {
@@ -906,6 +916,14 @@ mod tests {
         // A refused fill inserts nothing.
         assert!(e.bulk(MAX_ENTRIES as u64 + 1, Until::Never, false).is_err());
         assert_eq!(e.map.len(), 0);
+        // With `until`, the fill runs and stops at its event (here the 9th insert).
+        let r = e
+            .bulk(MAX_ENTRIES as u64 + 1, Until::Growth, false)
+            .unwrap();
+        assert_eq!(
+            (r["done"].as_u64(), r["stopped_at"].as_str()),
+            (Some(9), Some("growth"))
+        );
     }
 
     #[test]

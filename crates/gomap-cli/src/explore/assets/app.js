@@ -329,7 +329,7 @@ function renderDid() {
   } else {
     $("hashbits").innerHTML = "";
     if (d.op === "fill" || d.op === "churn") {
-      html += `<p><b>${d.op}</b>: ${d.done} of ${d.requested} ${d.op === "fill" ? "inserts" : "remove+insert pairs"} (writes ${d.writes[0]}..${d.writes[1]})${d.stopped_at ? `, stopped at the first ${d.stopped_at.replace(/_/g, " ")}` : ""}. ${d.growths_started} growth(s) started, ${d.old_arrays_freed} old array(s) freed; ${d.len} entries.</p>`;
+      html += `<p><b>${d.op}</b>: ${d.done} of ${d.requested} ${d.op === "fill" ? "inserts" : "remove+insert pairs"} (writes ${d.writes[0]}..${d.writes[1]})${d.stopped_at === "entry_cap" ? ", stopped at the server's cap on entries" : d.stopped_at ? `, stopped at the first ${d.stopped_at.replace(/_/g, " ")}` : ""}. ${d.growths_started} growth(s) started, ${d.old_arrays_freed} old array(s) freed; ${d.len} entries.</p>`;
       if (d.growths.length) html += "<ul>" + d.growths.slice(-8).map((g) => `<li>write ${g.write}: ${g.kind} growth, B ${g.B_before} &rarr; ${g.B_after}, ${g.len} entries</li>`).join("") + "</ul>";
     } else if (d.op === "range") {
       html += `<p><b>range</b> with deletes (through <code>cursor()</code>): ${d.yielded} entries yielded, ${d.removed.length} removed while ranging, ${d.inserted} inserted while ranging; ${d.len} left. Go's rules: every entry present throughout is yielded once; a removed entry not yet reached is not yielded.</p>`;
