@@ -680,3 +680,67 @@ fn a_client_that_never_sends_its_body_does_not_stall_the_server() {
     drop(stalled);
     assert_eq!(s.state("")["header"]["count"], 1);
 }
+
+#[test]
+fn many_stalled_clients_hold_requests_back_but_never_kill_the_server() {
+    let s = Server::start(&[]);
+    s.op(json!({"op":"insert","key":1}));
+    // More stalled clients than the server runs request threads (64): some
+    // announce a body and never send it, some are refused with 403 and 413
+    // (tiny_http drains an unread body when a request is dropped, which
+    // blocks on these sockets too).
+    let port = s.port;
+    let heads = [
+        format!(
+            "POST /api/op HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 5000\r\n\r\n{{"
+        ),
+        "POST /api/op HTTP/1.1\r\nHost: evil.example\r\nContent-Length: 5000\r\n\r\n{".to_string(),
+        format!(
+            "POST /api/op HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 900000\r\n\r\n{{"
+        ),
+    ];
+    let stall = |n: usize| -> Vec<TcpStream> {
+        (0..n)
+            .map(|i| {
+                let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                c.write_all(heads[i % 3].as_bytes()).unwrap();
+                c
+            })
+            .collect()
+    };
+    // Fewer than the request threads: others are served while they hang on.
+    let few = stall(30);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        s.op(json!({"op":"insert","key":2}))["state"]["header"]["count"],
+        2
+    );
+    drop(few);
+    let stalled: Vec<TcpStream> = (0..80)
+        .map(|i| {
+            let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            c.write_all(heads[i % 3].as_bytes()).unwrap();
+            c
+        })
+        .collect();
+    // A normal request sent now is answered once the stalled clients go.
+    let waiting = std::thread::spawn(move || {
+        let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let req = format!(
+            "GET /api/state HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        );
+        c.write_all(req.as_bytes()).unwrap();
+        let mut resp = String::new();
+        c.read_to_string(&mut resp).unwrap();
+        resp
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    drop(stalled);
+    let resp = waiting.join().unwrap();
+    assert!(
+        resp.starts_with("HTTP/1.1 200"),
+        "{}",
+        &resp[..resp.len().min(200)]
+    );
+    assert_eq!(s.state("")["header"]["count"], 2);
+}

@@ -1,8 +1,12 @@
 //! The HTTP loop: 127.0.0.1 only, Ctrl-C stops it.
 //!
-//! Threads: the main one accepts requests; a body is read on a thread of its
-//! own (a client that announces a body and never sends it stalls only that
-//! thread); one app thread owns the map and answers requests in order.
+//! tiny_http sets no socket timeouts, so any read or write on a client's
+//! socket may block for as long as that client likes (a body announced and
+//! never sent, a reply never read; even dropping a request drains its unread
+//! body). So the main thread only accepts, the app thread only computes, and
+//! every socket operation runs on the request's own thread: a stalled client
+//! stalls only its thread. At most [`MAX_IN_FLIGHT`] such threads live at
+//! once; past that, new requests wait in tiny_http's queue until one ends.
 
 use super::api::{error_reply, handle, ApiError, App, Reply};
 use super::MAX_BODY;
@@ -12,8 +16,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-/// Bodies being read at once, at most; past this a request gets 503.
-pub const MAX_READERS: usize = 32;
+/// Requests being read, computed or answered at once, at most.
+pub const MAX_IN_FLIGHT: usize = 64;
+
+/// What a request thread hands the app thread: method, URL, body, and where
+/// to send the reply.
+type Job = (String, String, Vec<u8>, mpsc::Sender<Reply>);
 
 /// Binds `127.0.0.1:port` (0: any free port), prints the URL as the first
 /// line on stdout, and serves until `stop` is set.
@@ -28,20 +36,24 @@ pub fn serve(port: u16, mut app: App, stop: Arc<AtomicBool>) -> Result<()> {
     writeln!(out, "http://{addr}/")?;
     out.flush()?;
     drop(out);
-    let hosts = [
+    let hosts = Arc::new([
         format!("127.0.0.1:{}", addr.port()),
         format!("localhost:{}", addr.port()),
-    ];
-    let (tx, rx) = mpsc::channel::<(tiny_http::Request, Vec<u8>)>();
+    ]);
+    let (jobs, rx) = mpsc::sync_channel::<Job>(MAX_IN_FLIGHT);
     std::thread::spawn(move || {
-        for (req, body) in rx {
-            let reply = answer(&mut app, &req, &body);
-            send(req, reply);
+        for (method, url, body, reply) in rx {
+            let _ = reply.send(answer(&mut app, &method, &url, &body));
         }
     });
-    let readers = Arc::new(AtomicUsize::new(0));
+    let in_flight = Arc::new(AtomicUsize::new(0));
     while !stop.load(Ordering::SeqCst) {
-        let mut req = match server.recv_timeout(Duration::from_millis(200)) {
+        if in_flight.load(Ordering::SeqCst) >= MAX_IN_FLIGHT {
+            // Back-pressure: leave new requests queued until a slot frees.
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        }
+        let req = match server.recv_timeout(Duration::from_millis(200)) {
             Ok(Some(rq)) => rq,
             Ok(None) => continue,
             Err(e) => {
@@ -49,36 +61,41 @@ pub fn serve(port: u16, mut app: App, stop: Arc<AtomicBool>) -> Result<()> {
                 continue;
             }
         };
-        if let Some(refused) = precheck(&hosts, &req) {
-            send(req, refused);
-            continue;
-        }
-        if readers.fetch_add(1, Ordering::SeqCst) >= MAX_READERS {
-            readers.fetch_sub(1, Ordering::SeqCst);
-            send(
-                req,
-                error_reply(&ApiError {
-                    status: 503,
-                    message: "too many requests at once".into(),
-                }),
-            );
-            continue;
-        }
-        let (tx, readers) = (tx.clone(), readers.clone());
+        in_flight.fetch_add(1, Ordering::SeqCst);
+        let (jobs, hosts, in_flight) = (jobs.clone(), hosts.clone(), in_flight.clone());
         std::thread::spawn(move || {
-            let body = read_body(&mut req);
-            readers.fetch_sub(1, Ordering::SeqCst);
-            match body {
-                Ok(body) => {
-                    let _ = tx.send((req, body));
-                }
-                Err(reply) => send(req, reply),
-            }
+            serve_one(req, &hosts[..], &jobs);
+            in_flight.fetch_sub(1, Ordering::SeqCst);
         });
     }
-    // Threads still reading or answering end with the process.
+    // Request threads still running end with the process.
     eprintln!("gomap explore: stopped");
     Ok(())
+}
+
+/// One request, on its own thread: check, read the body, let the app
+/// answer, send the reply.
+fn serve_one(mut req: tiny_http::Request, hosts: &[String], jobs: &mpsc::SyncSender<Job>) {
+    let reply = match precheck(hosts, &req) {
+        Some(refused) => refused,
+        None => match read_body(&mut req) {
+            Err(reply) => reply,
+            Ok(body) => {
+                let (tx, rx) = mpsc::channel();
+                let job = (
+                    req.method().as_str().to_string(),
+                    req.url().to_string(),
+                    body,
+                    tx,
+                );
+                match jobs.send(job).ok().and_then(|()| rx.recv().ok()) {
+                    Some(reply) => reply,
+                    None => error_reply(&ApiError::internal("the server is stopping")),
+                }
+            }
+        },
+    };
+    send(req, reply);
 }
 
 fn send(req: tiny_http::Request, reply: Reply) {
@@ -143,9 +160,7 @@ fn read_body(req: &mut tiny_http::Request) -> std::result::Result<Vec<u8>, Reply
     Ok(body)
 }
 
-fn answer(app: &mut App, req: &tiny_http::Request, body: &[u8]) -> Reply {
-    let method = req.method().as_str();
-    let url = req.url();
+fn answer(app: &mut App, method: &str, url: &str, body: &[u8]) -> Reply {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         handle(app, method, url, body)
     })) {
