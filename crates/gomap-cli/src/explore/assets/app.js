@@ -228,6 +228,7 @@ function renderArrays() {
   const slotW = Math.max(24, Math.min(44, Math.floor(avail / (8 * units))));
   $("array-views").style.setProperty("--slot-w", slotW + "px");
   $("array-views").classList.toggle("narrow", slotW < 36);
+  $("array-views").classList.remove("tiny");
   $("old-view").innerHTML = old ? arrayHtml(old, "old", `old array (B = ${old.B})`, nev) : "";
   $("old-view").hidden = !old;
   $("new-view").innerHTML = arrayHtml(cur, "new", old ? `new array (B = ${cur.B})` : `bucket array (B = ${cur.B})`, null);
@@ -244,10 +245,11 @@ function renderArrays() {
   // new array ends inside the panel.
   const views = $("array-views");
   let w = slotW;
-  while (w > 24 && $("new-view").getBoundingClientRect().right > views.getBoundingClientRect().right + 0.5) {
+  while (w > 16 && $("new-view").getBoundingClientRect().right > views.getBoundingClientRect().right + 0.5) {
     w -= 2;
     views.style.setProperty("--slot-w", w + "px");
     views.classList.toggle("narrow", w < 36);
+    views.classList.toggle("tiny", w < 24); // keys only in tooltips
   }
   if (showRange) drawRange();
 }
