@@ -9,7 +9,7 @@
 //! - `growth`: the header before and after: a new bucket array where there was
 //!   one means a growth started (`B` up: doubling, else same-size); the old
 //!   array gone means the evacuation finished and the old array was freed;
-//! - `evacuated`: the old buckets whose head's tophash[0] turned into an
+//! - `evacuated`: the old buckets whose head's `tophash[0]` turned into an
 //!   evacuated state during the write (`structure()` before and after; all of
 //!   them when the old array was freed). Their entries were located before
 //!   the write and located again after it: same index is X, index + old count
@@ -372,7 +372,7 @@ impl<K: ExKey, V: ExValue> Explorer<K, V> {
         ev
     }
 
-    /// Like [`record`] but cheap enough for every write of a million-write
+    /// Like `record` but cheap enough for every write of a million-write
     /// fill: `stats()` (O(buckets)) only when the header changed shape, and
     /// on every `stride`-th write so the chart keeps its slope.
     fn record_bulk(&mut self, before: &HeaderView, stride: u64) -> Vec<&'static str> {
