@@ -8,9 +8,11 @@
 //! - [`types`]: the menu of key and value types;
 //! - [`walk`]: the GC marking chain of a live map;
 //! - [`range`]: Go's iteration rules, shown and checked on a live map.
+//! - [`explore`]: the live page and JSON API of `gomap explore`.
 
 pub mod alloc;
 pub mod error;
+pub mod explore;
 pub mod harness;
 pub mod layout;
 pub mod output;

@@ -42,6 +42,8 @@ enum Cmd {
     Walk(WalkArgs),
     /// Range over a map: stable iter(), Go's random start per range, deleting and inserting mid-range
     Range(RangeArgs),
+    /// Serve a live map on a local page: step through growth and evacuation, one write at a time
+    Explore(cmd::explore::ExploreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -244,6 +246,7 @@ fn main() -> ExitCode {
         Cmd::Bench(a) => cmd::bench::run(&a),
         Cmd::Walk(a) => cmd::walk::run(&a),
         Cmd::Range(a) => cmd::range::run(&a),
+        Cmd::Explore(a) => cmd::explore::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

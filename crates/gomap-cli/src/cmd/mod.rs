@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod explore;
 pub mod layout;
 pub mod range;
 pub mod render;
