@@ -211,6 +211,7 @@
 
 mod cursor;
 mod entry;
+mod inline;
 mod iter;
 mod map;
 mod raw;
@@ -222,6 +223,7 @@ mod stats;
 
 pub use cursor::Cursor;
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
+pub use inline::InlineGoMap;
 pub use iter::{
     Drain, IntoIter, IntoKeys, IntoValues, Iter, IterMut, IterRandomized, Keys, Values, ValuesMut,
 };
