@@ -4,6 +4,7 @@
 pub(crate) mod access;
 pub(crate) mod alloc;
 pub(crate) mod bucket;
+pub(crate) mod inline;
 pub(crate) mod inspect;
 pub(crate) mod iter;
 pub mod layout;
