@@ -361,7 +361,7 @@ where
     /// ```
     #[inline]
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        self.inner.map_mut().insert(key, value)
+        self.inner.insert(key, value)
     }
 
     /// The value for `key`.

@@ -159,15 +159,30 @@ unsafe fn outlive_view<T, U>(t: T) -> U {
 /// The header and the inline bucket (`InlineGoMap`'s insides).
 #[repr(C)]
 pub(crate) struct InlineStorage<K, V, S> {
-    map: GoMap<K, V, S>,
+    /// Dropped by `InlineStorage`'s own `Drop`, which can skip it.
+    map: ManuallyDrop<GoMap<K, V, S>>,
     bucket: InlineBucket<K, V>,
 }
 
 impl<K, V, S> Drop for InlineStorage<K, V, S> {
     fn drop(&mut self) {
+        let l = LayoutOf::<K, V>::LAYOUT;
+        // Inline with no cursor state (flags exactly INLINE) and nothing to
+        // drop: the header owns no memory and there is no user code to run.
+        if self.map.raw.flags == INLINE
+            && !core::mem::needs_drop::<K>()
+            && !core::mem::needs_drop::<V>()
+            && !core::mem::needs_drop::<S>()
+            && !l.indirect_key
+            && !l.indirect_value
+        {
+            return;
+        }
         // Point the header at the bucket where it is now; the header's own
         // drop then drops the entries in place and frees only heap memory.
         self.attach();
+        // SAFETY: dropped exactly once, here; `self` is not used again.
+        unsafe { ManuallyDrop::drop(&mut self.map) }
     }
 }
 
@@ -182,7 +197,7 @@ impl<K, V, S> InlineStorage<K, V, S> {
             map.raw.buckets = Some(NonNull::dangling());
         }
         InlineStorage {
-            map,
+            map: ManuallyDrop::new(map),
             bucket: InlineBucket::new(),
         }
     }
@@ -190,7 +205,7 @@ impl<K, V, S> InlineStorage<K, V, S> {
     /// A map that starts on the heap (a hint over 8, or a spilled clone).
     pub(crate) fn from_map(map: GoMap<K, V, S>) -> Self {
         InlineStorage {
-            map,
+            map: ManuallyDrop::new(map),
             bucket: InlineBucket::new(),
         }
     }
@@ -220,6 +235,39 @@ impl<K, V, S> InlineStorage<K, V, S> {
     pub(crate) fn map_mut(&mut self) -> &mut GoMap<K, V, S> {
         self.attach();
         &mut self.map
+    }
+
+    /// `insert`. While inline the map is one bucket, never growing, with
+    /// no overflow: a new key goes into the first empty slot while fewer
+    /// than 8 are full (Go's growth check cannot fire below the ninth key,
+    /// `overLoadFactor(count + 1, 0)` needs `count + 1 > 8`), so the shared
+    /// lookup and no-growth insert suffice, without the write path's growth
+    /// bookkeeping. The ninth new key takes `GoMap`'s path: `hashGrow`.
+    #[inline]
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V>
+    where
+        K: Eq + core::hash::Hash,
+        S: core::hash::BuildHasher,
+    {
+        if !self.is_inline() {
+            return self.map.insert(key, value);
+        }
+        self.attach();
+        let raw = &mut self.map.raw;
+        let hash = raw.hash(&key);
+        if let Some((b, i)) = raw.find(hash, |k| *k == key) {
+            // SAFETY: a full slot, exclusively borrowed.
+            let old = core::mem::replace(unsafe { &mut *b.value(i) }, value);
+            // `old` is a named local: a panicking K::drop must not leak it.
+            drop(key);
+            return Some(old);
+        }
+        if raw.count < BUCKET_CNT {
+            raw.insert_no_grow(hash, key, value);
+            None
+        } else {
+            raw.insert(hash, key, value)
+        }
     }
 
     /// A header for reading an inline map where it lies now. It owns
@@ -384,7 +432,7 @@ impl<K, V, S> InlineStorage<K, V, S> {
         let mut this = ManuallyDrop::new(self);
         // SAFETY: `this` is never used or dropped again, so the header moves
         // out exactly once; the bucket storage has no drop of its own.
-        let mut map = unsafe { ptr::read(&this.map) };
+        let mut map = ManuallyDrop::into_inner(unsafe { ptr::read(&this.map) });
         if map.raw.flags & INLINE != 0 {
             let array = alloc::alloc_array::<K, V>(0).unwrap_or_else(|e| e.fail());
             let size = LayoutOf::<K, V>::LAYOUT.bucket_size;
