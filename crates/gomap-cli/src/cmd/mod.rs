@@ -4,4 +4,5 @@ pub mod bench;
 pub mod layout;
 pub mod render;
 pub mod tour;
+pub mod tour_escape;
 pub mod trace;
