@@ -35,13 +35,19 @@ fn tour_shows_a_map_that_does_not_escape() {
         s.contains("new() and 8 inserts          0 allocations, 0 bytes; stats(): heap_bytes 0, B 0, buckets 1"),
         "{s}"
     );
-    assert!(s.contains("inside the value") && !s.contains("NOT inside"), "{s}");
+    assert!(
+        s.contains("inside the value") && !s.contains("NOT inside"),
+        "{s}"
+    );
     assert!(
         s.contains("9th insert                    1 allocation(s), 288 bytes: Go's hashGrow from B = 0 to B = 1"),
         "{s}"
     );
     assert!(s.contains("growing = false, is_inline = false"), "{s}");
-    assert!(s.contains("shrink_to_fit(): is_inline = true, heap_bytes = 0"), "{s}");
+    assert!(
+        s.contains("shrink_to_fit(): is_inline = true, heap_bytes = 0"),
+        "{s}"
+    );
     assert!(s.contains("is_inline = true, 0 allocations"), "{s}");
 }
 

@@ -92,7 +92,10 @@ fn group<K: Copy + Hash + Eq>(c: &mut Criterion, name: &str, keys: [K; 8]) {
     let mut g = c.benchmark_group(format!("tiny/{name}"));
     g.warm_up_time(Duration::from_millis(500));
     g.measurement_time(Duration::from_secs(2));
-    fn one<K: Copy, M: Tiny<K>>(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, keys: &[K; 8]) {
+    fn one<K: Copy, M: Tiny<K>>(
+        g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+        keys: &[K; 8],
+    ) {
         g.bench_function(M::NAME, |b| b.iter(|| round::<K, M>(black_box(keys))));
     }
     one::<K, gomap::InlineGoMap<K, u64, Hasher>>(&mut g, &keys);

@@ -40,10 +40,22 @@ fn run<K: Copy + Hash + Eq>(map: &str, keys: &[K; 8], rounds: u64) -> u64 {
     for _ in 0..rounds {
         let keys = black_box(keys);
         total = total.wrapping_add(match map {
-            "inline" => round!(keys, gomap::InlineGoMap::<K, u64, Hasher>::with_hasher(Hasher::default())),
-            "std" => round!(keys, std::collections::HashMap::<K, u64, Hasher>::with_hasher(Hasher::default())),
-            "gomap" => round!(keys, gomap::GoMap::<K, u64, Hasher>::with_hasher(Hasher::default())),
-            "smallmap" => round!(keys, small_map::SmallMap::<8, K, u64, Hasher>::with_hasher(Hasher::default())),
+            "inline" => round!(
+                keys,
+                gomap::InlineGoMap::<K, u64, Hasher>::with_hasher(Hasher::default())
+            ),
+            "std" => round!(
+                keys,
+                std::collections::HashMap::<K, u64, Hasher>::with_hasher(Hasher::default())
+            ),
+            "gomap" => round!(
+                keys,
+                gomap::GoMap::<K, u64, Hasher>::with_hasher(Hasher::default())
+            ),
+            "smallmap" => round!(
+                keys,
+                small_map::SmallMap::<8, K, u64, Hasher>::with_hasher(Hasher::default())
+            ),
             other => {
                 eprintln!("unknown map {other:?}: inline, std, gomap or smallmap");
                 std::process::exit(2);

@@ -562,10 +562,8 @@ where
             return None;
         }
         let hash = self.inner.map().raw.hash(key);
-        self.inner.read(
-            |v| v.locate(hash, |k| k.borrow() == key),
-            |m| m.locate(key),
-        )
+        self.inner
+            .read(|v| v.locate(hash, |k| k.borrow() == key), |m| m.locate(key))
     }
 }
 

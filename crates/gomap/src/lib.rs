@@ -179,6 +179,10 @@
 //! - you want to learn, teach or diagnose Go's map: the same layout, growth
 //!   points and iteration rules, observable from live memory.
 //!
+//! Choose [`InlineGoMap`] for many small, short-lived maps: Go's
+//! non-escaping map, with the header and one bucket inside the value, so up
+//! to 8 entries it allocates nothing (and a move keeps it inline).
+//!
 //! Choose std's `HashMap` (hashbrown) when throughput and memory at rest
 //! matter most and a rare resize pause does not: its SIMD-probed open
 //! addressing is faster on average, uses about 1 byte of metadata per slot

@@ -97,7 +97,10 @@ fn size_is_header_plus_one_bucket() {
         size_of::<InlineGoMap<u8, u8>>(),
         size_of::<GoMap<u8, u8>>() + GoMap::<u8, u8>::layout().bucket_size
     );
-    assert_eq!(InlineGoMap::<u64, u64>::layout(), GoMap::<u64, u64>::layout());
+    assert_eq!(
+        InlineGoMap::<u64, u64>::layout(),
+        GoMap::<u64, u64>::layout()
+    );
 }
 
 #[test]
@@ -151,7 +154,10 @@ fn eight_entries_allocate_nothing() {
     let ((), allocs, _) = counted(|| {
         let m: InlineGoMap<&str, u8> = [("a", 1), ("b", 2)].into_iter().collect();
         assert_eq!(m["b"], 2);
-        assert_eq!(InlineGoMap::from([(1u8, 2u8)]), InlineGoMap::from([(1u8, 2u8)]));
+        assert_eq!(
+            InlineGoMap::from([(1u8, 2u8)]),
+            InlineGoMap::from([(1u8, 2u8)])
+        );
     });
     assert_eq!(allocs, 0);
 }
@@ -169,7 +175,10 @@ fn ninth_key_is_hash_grow_from_b0_finished_in_the_same_insert() {
     let (_, allocs, bytes) = counted(|| m.insert(8, 8));
     let s = m.stats();
     assert!(!m.is_inline());
-    assert_eq!((s.len, s.b, s.buckets, s.growing, s.old_buckets), (9, 1, 2, false, 0));
+    assert_eq!(
+        (s.len, s.b, s.buckets, s.growing, s.old_buckets),
+        (9, 1, 2, false, 0)
+    );
     // One allocation: the 2-bucket array (plus an overflow bucket only if
     // all nine keys share a bucket).
     let two = 2 * 144;
@@ -311,7 +320,10 @@ fn build(n: u64) -> InlineGoMap<u64, String> {
 fn check(m: &mut InlineGoMap<u64, String>, n: u64) {
     assert_eq!(m.len() as u64, n);
     for i in 0..n {
-        assert_eq!(m.get(&i).map(String::as_str), Some(format!("v{i}").as_str()));
+        assert_eq!(
+            m.get(&i).map(String::as_str),
+            Some(format!("v{i}").as_str())
+        );
     }
     assert_eq!(m.iter().count() as u64, n);
     assert_eq!(m.iter_randomized().count() as u64, n);
@@ -388,7 +400,10 @@ fn into_gomap() {
     let g: GoMap<u64, String> = m.into();
     assert_eq!(g.len(), 5);
     assert_eq!(g.stats().buckets, 1);
-    assert_eq!(g.stats().heap_bytes, GoMap::<u64, String>::layout().bucket_size);
+    assert_eq!(
+        g.stats().heap_bytes,
+        GoMap::<u64, String>::layout().bucket_size
+    );
     assert_eq!(g[&4], "v4");
     let g: GoMap<u64, String> = build(20).into();
     assert_eq!((g.len(), g[&19].as_str()), (20, "v19"));
@@ -542,7 +557,10 @@ fn full(ctl: &std::sync::Arc<PanicCtl>, vals: &std::sync::Arc<Tracker>) -> PMap 
     let mut m = PMap::with_hasher(IdHash);
     for id in 0..8 {
         // Hashes spread over both halves of B = 1.
-        m.insert(ctl.key(id, id.wrapping_mul(0x9E37_79B9_7F4A_7C15)), vals.value(id));
+        m.insert(
+            ctl.key(id, id.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            vals.value(id),
+        );
     }
     m
 }
@@ -651,7 +669,10 @@ fn shrink_back_runs_no_user_code() {
     ctl.arm_hash(3); // would panic if shrinking hashed
     ctl.arm_eq();
     m.shrink_to_fit();
-    assert_eq!(ctl.hash_calls.load(std::sync::atomic::Ordering::SeqCst), calls);
+    assert_eq!(
+        ctl.hash_calls.load(std::sync::atomic::Ordering::SeqCst),
+        calls
+    );
     ctl.disarm();
     assert_inline(&m);
     for id in 0..8 {
@@ -669,7 +690,9 @@ fn panicking_eq_and_drop_inline() {
     let vals = Tracker::new();
     let mut m = full(&ctl, &vals);
     ctl.arm_eq();
-    let r = catch_unwind(AssertUnwindSafe(|| m.insert(ctl.key(3, probe(3).hash), vals.value(99))));
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        m.insert(ctl.key(3, probe(3).hash), vals.value(99))
+    }));
     assert!(r.is_err());
     assert_eq!(m.len(), 8);
     assert_eq!(m[&probe(3)].id, 3);

@@ -261,21 +261,30 @@ pub mod tiny {
                 key,
                 map: "InlineGoMap",
                 ns_per_round: time(rounds, || {
-                    round!(black_box(k), InlineGoMap::<K, u64, Hasher>::with_hasher(Hasher::default()))
+                    round!(
+                        black_box(k),
+                        InlineGoMap::<K, u64, Hasher>::with_hasher(Hasher::default())
+                    )
                 }),
             },
             Row {
                 key,
                 map: "std HashMap",
                 ns_per_round: time(rounds, || {
-                    round!(black_box(k), HashMap::<K, u64, Hasher>::with_hasher(Hasher::default()))
+                    round!(
+                        black_box(k),
+                        HashMap::<K, u64, Hasher>::with_hasher(Hasher::default())
+                    )
                 }),
             },
             Row {
                 key,
                 map: "GoMap",
                 ns_per_round: time(rounds, || {
-                    round!(black_box(k), GoMap::<K, u64, Hasher>::with_hasher(Hasher::default()))
+                    round!(
+                        black_box(k),
+                        GoMap::<K, u64, Hasher>::with_hasher(Hasher::default())
+                    )
                 }),
             },
         ]

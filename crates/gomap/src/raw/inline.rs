@@ -341,7 +341,9 @@ impl<K, V, S> InlineStorage<K, V, S> {
         K: Eq + core::hash::Hash,
         S: core::hash::BuildHasher,
     {
-        if InlineBucket::<K, V>::FITS && self.map.raw.count <= BUCKET_CNT && min_capacity <= BUCKET_CNT
+        if InlineBucket::<K, V>::FITS
+            && self.map.raw.count <= BUCKET_CNT
+            && min_capacity <= BUCKET_CNT
         {
             if !self.is_inline() {
                 self.move_inline();
@@ -524,8 +526,11 @@ mod tests {
     fn over_aligned_large_slots_stay_off_the_stack() {
         // A typed move need not keep padding bytes; the layout's pointer
         // slots would fall in the storage's padding here.
-        assert!(!InlineBucket::<[u128; 10], u8>::FITS);
-        assert!(!InlineBucket::<u16, [u128; 10]>::FITS);
-        assert!(InlineBucket::<[u8; 200], [u64; 30]>::FITS);
+        let fits = [
+            InlineBucket::<[u128; 10], u8>::FITS,
+            InlineBucket::<u16, [u128; 10]>::FITS,
+            InlineBucket::<[u8; 200], [u64; 30]>::FITS,
+        ];
+        assert_eq!(fits, [false, false, true]);
     }
 }
