@@ -10,7 +10,9 @@ use core::ops::Index;
 
 use crate::cursor::Cursor;
 use crate::entry::Entry;
-use crate::iter::{Drain, IntoIter, Iter, IterMut, IterRandomized, Keys, Values, ValuesMut};
+use crate::iter::{
+    Drain, IntoIter, IntoKeys, IntoValues, Iter, IterMut, IterRandomized, Keys, Values, ValuesMut,
+};
 use crate::map::{DefaultHashBuilder, GoMap};
 use crate::raw::alloc::TryReserveError;
 use crate::raw::inline::InlineStorage;
@@ -263,6 +265,30 @@ impl<K, V, S> InlineGoMap<K, V, S> {
     /// ```
     pub fn values_mut(&mut self) -> ValuesMut<'_, K, V> {
         self.inner.map_mut().values_mut()
+    }
+
+    /// The keys by value, consuming the map (no allocation while inline).
+    ///
+    /// ```
+    /// let m = gomap::InlineGoMap::from([(1, 'a')]);
+    /// assert_eq!(m.into_keys().collect::<Vec<_>>(), [1]);
+    /// ```
+    pub fn into_keys(self) -> IntoKeys<K, V> {
+        IntoKeys {
+            inner: self.into_iter(),
+        }
+    }
+
+    /// The values by value, consuming the map.
+    ///
+    /// ```
+    /// let m = gomap::InlineGoMap::from([(1, 'a')]);
+    /// assert_eq!(m.into_values().collect::<Vec<_>>(), ['a']);
+    /// ```
+    pub fn into_values(self) -> IntoValues<K, V> {
+        IntoValues {
+            inner: self.into_iter(),
+        }
     }
 
     /// Removes every entry, yielding them; an inline map stays inline, a
@@ -658,11 +684,12 @@ impl<K: Eq + Hash + Borrow<Q>, Q: Eq + Hash + ?Sized, V, S: BuildHasher> Index<&
 impl<K, V, S> IntoIterator for InlineGoMap<K, V, S> {
     type Item = (K, V);
     type IntoIter = IntoIter<K, V>;
-    /// The entries by value. An iterator must own its entries wherever it is
-    /// moved, so an inline map's bucket moves to the heap first (one
-    /// allocation), as in `GoMap::from`.
+    /// The entries by value. An inline map's bucket moves into the
+    /// iterator (no allocation).
     fn into_iter(self) -> IntoIter<K, V> {
-        GoMap::from(self).into_iter()
+        IntoIter {
+            inner: self.inner.into_entries(),
+        }
     }
 }
 

@@ -149,8 +149,14 @@ fn eight_entries_allocate_nothing() {
         assert_eq!(c.remove(&1), Some(1));
         m.shrink_to_fit();
         m.reserve(8);
+        let m: InlineGoMap<u64, u64> = (0..8).map(|i| (i, i)).collect();
+        let mut owned: Vec<(u64, u64)> = Vec::with_capacity(8);
+        let ((), n, _) = counted(|| owned.extend(m));
+        assert_eq!(n, 0, "into_iter of an inline map allocates nothing");
+        owned.sort();
+        assert!(owned.into_iter().eq((0..8).map(|i| (i, i))));
     });
-    assert_eq!(allocs, 0);
+    assert_eq!(allocs, 1); // the Vec above
     let ((), allocs, _) = counted(|| {
         let m: InlineGoMap<&str, u8> = [("a", 1), ("b", 2)].into_iter().collect();
         assert_eq!(m["b"], 2);
@@ -713,6 +719,29 @@ fn panicking_eq_and_drop_inline() {
     assert!(r.is_err());
     ctl.keys.assert_all_dropped_once();
     vals.assert_all_dropped_once();
+}
+
+#[test]
+fn into_iter_of_an_inline_map_drops_the_rest_once() {
+    quiet_intentional_panics();
+    let t = Tracker::new();
+    let mut m: InlineGoMap<u64, Dv> = InlineGoMap::new();
+    for i in 0..8 {
+        m.insert(i, if i == 5 { t.bomb(i) } else { t.value(i) });
+    }
+    m.remove(&2); // a hole the walk must skip
+    let mut it = m.into_iter();
+    assert_eq!(it.len(), 7);
+    let first = it.next().unwrap();
+    assert_eq!(it.len(), 6);
+    let moved = Box::new(it); // the bucket moves with the iterator
+    scribble();
+    let r = catch_unwind(AssertUnwindSafe(move || drop(moved)));
+    assert!(r.is_err(), "value 5's drop panicked");
+    drop(first);
+    t.assert_all_dropped_once();
+    let keys: Vec<u64> = InlineGoMap::from([(3u64, 'c')]).into_keys().collect();
+    assert_eq!(keys, [3]);
 }
 
 #[test]

@@ -28,7 +28,7 @@ use core::mem::{align_of, size_of, ManuallyDrop, MaybeUninit};
 use core::ptr::{self, NonNull};
 use std::collections::hash_map::DefaultHasher;
 
-use super::access::{RandIter, RefIter};
+use super::access::{OwnedIter, RandIter, RefIter};
 use super::alloc;
 use super::bucket::Bucket;
 use super::iter::Hiter;
@@ -448,6 +448,112 @@ impl<K, V, S> InlineStorage<K, V, S> {
             map.raw.install_array(0, array);
         }
         map
+    }
+}
+
+impl<K, V, S> InlineStorage<K, V, S> {
+    /// The entries by value (`into_iter`): an inline map's bucket moves into
+    /// the iterator (no allocation), a heap map's storage as for `GoMap`.
+    pub(crate) fn into_entries(self) -> IntoEntries<K, V> {
+        if !self.is_inline() {
+            let this = ManuallyDrop::new(self);
+            // SAFETY: `this` is never used or dropped again, so the header
+            // moves out exactly once; the bucket storage has no drop of its own.
+            let mut map = ManuallyDrop::into_inner(unsafe { ptr::read(&this.map) });
+            return IntoEntries::Table(OwnedIter::new(&mut map.raw));
+        }
+        let this = ManuallyDrop::new(self);
+        // SAFETY: as above; the bucket's bytes (its entries) move into the
+        // iterator, and the header, emptied below, is dropped on its own.
+        let (mut map, bucket) = unsafe {
+            (
+                ManuallyDrop::into_inner(ptr::read(&this.map)),
+                ptr::read(&this.bucket),
+            )
+        };
+        let remaining = map.raw.count;
+        // The header no longer holds entries or a bucket: its drop only
+        // drops the hasher (and a leaked cursor's records, if any).
+        map.raw.count = 0;
+        map.raw.buckets = None;
+        map.raw.flags &= !INLINE;
+        drop(map);
+        IntoEntries::Inline(InlineEntries {
+            bucket,
+            next: 0,
+            remaining,
+        })
+    }
+}
+
+/// An inline map's bucket, owned by its `into_iter`.
+pub(crate) struct InlineEntries<K, V> {
+    bucket: InlineBucket<K, V>,
+    /// Next slot to look at.
+    next: usize,
+    remaining: usize,
+}
+
+impl<K, V> Iterator for InlineEntries<K, V> {
+    type Item = (K, V);
+    fn next(&mut self) -> Option<(K, V)> {
+        // Re-derived on every call: the iterator may have moved.
+        // SAFETY: the storage holds a bucket of this layout (the map it came
+        // from was inline, so `FITS`).
+        let b = unsafe { Bucket::<K, V>::from_raw(self.bucket.ptr_mut()) };
+        while self.next < BUCKET_CNT {
+            let i = self.next;
+            self.next += 1;
+            if b.top(i) >= MIN_TOP_HASH {
+                // Mark first: if a later drop panics, `Drop` skips this slot.
+                b.set_top(i, EMPTY_ONE);
+                self.remaining -= 1;
+                // SAFETY: a full slot, now marked empty; its entry moves out once.
+                return Some(unsafe { b.take(i) });
+            }
+        }
+        None
+    }
+}
+
+impl<K, V> Drop for InlineEntries<K, V> {
+    fn drop(&mut self) {
+        struct Continue<'a, K, V>(&'a mut InlineEntries<K, V>);
+        impl<K, V> Drop for Continue<'_, K, V> {
+            fn drop(&mut self) {
+                // Only reached while unwinding from a panicking drop.
+                self.0.for_each(drop);
+            }
+        }
+        let guard = Continue(self);
+        guard.0.for_each(drop);
+        core::mem::forget(guard);
+    }
+}
+
+/// What `IntoIter` walks: a table's storage, or an inline bucket.
+pub(crate) enum IntoEntries<K, V> {
+    Table(OwnedIter<K, V>),
+    Inline(InlineEntries<K, V>),
+}
+
+impl<K, V> IntoEntries<K, V> {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            IntoEntries::Table(t) => t.len(),
+            IntoEntries::Inline(i) => i.remaining,
+        }
+    }
+}
+
+impl<K, V> Iterator for IntoEntries<K, V> {
+    type Item = (K, V);
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        match self {
+            IntoEntries::Table(t) => t.next(),
+            IntoEntries::Inline(i) => i.next(),
+        }
     }
 }
 
