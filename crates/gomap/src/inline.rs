@@ -627,8 +627,11 @@ impl<K: Eq + Hash, V: PartialEq, S: BuildHasher> PartialEq for InlineGoMap<K, V,
 impl<K: Eq + Hash, V: Eq, S: BuildHasher> Eq for InlineGoMap<K, V, S> {}
 
 impl<K: Eq + Hash, V, S: BuildHasher> Extend<(K, V)> for InlineGoMap<K, V, S> {
+    /// Inserts one by one, as [`GoMap`] does.
     fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
-        self.inner.map_mut().extend(iter)
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
     }
 }
 
@@ -636,7 +639,7 @@ impl<'a, K: Eq + Hash + Copy, V: Copy, S: BuildHasher> Extend<(&'a K, &'a V)>
     for InlineGoMap<K, V, S>
 {
     fn extend<T: IntoIterator<Item = (&'a K, &'a V)>>(&mut self, iter: T) {
-        self.inner.map_mut().extend(iter)
+        self.extend(iter.into_iter().map(|(&k, &v)| (k, v)))
     }
 }
 
