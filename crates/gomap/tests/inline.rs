@@ -800,3 +800,51 @@ fn send_and_sync_as_gomap() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<InlineGoMap<u64, String>>();
 }
+
+#[test]
+fn go_bucket_counts_after_n_inserts() {
+    // Go's TestMapBuckets, from an inline start.
+    for (n, buckets) in [
+        (8, 1),
+        (9, 2),
+        (12, 2),
+        (14, 4),
+        (24, 4),
+        (27, 8),
+        (48, 8),
+        (53, 16),
+    ] {
+        let mut m: InlineGoMap<u64, u64> = InlineGoMap::new();
+        for i in 0..n {
+            m.insert(i, i);
+        }
+        assert_eq!(m.stats().buckets, buckets, "after {n} inserts");
+        assert_eq!(m.is_inline(), n <= 8);
+    }
+    for (hint, b) in [
+        (0, 0),
+        (8, 0),
+        (9, 1),
+        (13, 1),
+        (14, 2),
+        (26, 2),
+        (27, 3),
+        (52, 3),
+    ] {
+        let m: InlineGoMap<u64, u64> = InlineGoMap::with_capacity(hint);
+        assert_eq!((m.stats().b, m.is_inline()), (b, b == 0), "hint {hint}");
+    }
+}
+
+#[test]
+fn iter_randomized_starts_anywhere_while_inline() {
+    let m: InlineGoMap<u64, u64> = (0..8).map(|i| (i, i)).collect();
+    let firsts: std::collections::HashSet<u64> = (0..200)
+        .map(|_| *m.iter_randomized().next().unwrap().0)
+        .collect();
+    assert!(firsts.len() >= 4, "{firsts:?}");
+    // `iter()` is the same order every time.
+    let a: Vec<_> = m.iter().collect();
+    assert!((0..20).all(|_| m.iter().collect::<Vec<_>>() == a));
+    assert!(m.keys().zip(m.values()).all(|(k, v)| k == v));
+}
