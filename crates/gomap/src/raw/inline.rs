@@ -382,11 +382,12 @@ impl<K, V, S> InlineStorage<K, V, S> {
         // No entries left in it: dropping it frees every array, overflow
         // bucket and cursor record, and drops nothing.
         drop(heap);
+        let bucket = self.bucket.ptr_mut();
         let raw = &mut self.map.raw;
         raw.count = j;
         raw.b = 0;
         raw.flags = INLINE;
-        raw.buckets = Some(dst_ptr(dst));
+        raw.buckets = Some(bucket);
     }
 
     /// A copy of an inline map, inline too, with the same slots (the hasher
@@ -555,11 +556,6 @@ impl<K, V> Iterator for IntoEntries<K, V> {
             IntoEntries::Inline(i) => i.next(),
         }
     }
-}
-
-fn dst_ptr<K, V>(b: Bucket<K, V>) -> NonNull<u8> {
-    // SAFETY: a bucket handle's pointer is never null.
-    unsafe { NonNull::new_unchecked(b.as_ptr()) }
 }
 
 impl<K, V, S> RawTable<K, V, S> {
