@@ -280,16 +280,6 @@ impl<'a, K, V, S> RandIter<'a, K, V, S> {
         }
     }
 
-    /// A walk whose start was taken from another header over the same
-    /// bucket memory (an `InlineGoMap` view); `t` is the real header.
-    pub(crate) fn from_parts(t: &'a RawTable<K, V, S>, hiter: Hiter<K, V>) -> Self {
-        RandIter {
-            table: t,
-            hiter,
-            remaining: t.count,
-        }
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.remaining
     }

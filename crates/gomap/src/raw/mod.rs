@@ -4,7 +4,6 @@
 pub(crate) mod access;
 pub(crate) mod alloc;
 pub(crate) mod bucket;
-pub(crate) mod inline;
 pub(crate) mod inspect;
 pub(crate) mod iter;
 pub mod layout;

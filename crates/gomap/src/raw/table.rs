@@ -19,7 +19,6 @@ use core::ptr::NonNull;
 
 use super::alloc::{self, bucket_shift, prealloc_overflow, TryReserveError};
 use super::bucket::Bucket;
-use super::inline::INLINE;
 use super::iter::{IterTrack, RawIter};
 use super::layout::BUCKET_CNT;
 use super::os;
@@ -178,7 +177,7 @@ impl<K, V, S> RawTable<K, V, S> {
         Ok(t)
     }
 
-    pub(crate) fn install_array(&mut self, b: u8, a: alloc::Array) {
+    fn install_array(&mut self, b: u8, a: alloc::Array) {
         self.b = b;
         self.buckets = Some(a.ptr);
         self.extra.next_overflow = if a.pool == a.end {
@@ -557,7 +556,7 @@ impl<K, V, S> RawTable<K, V, S> {
             let pool_start = buckets
                 .as_ptr()
                 .wrapping_add((1usize << b) * Bucket::<K, V>::LAYOUT.bucket_size);
-            self.extra.next_overflow = if prealloc_overflow(b) == 0 {
+            self.extra.next_overflow = if pool_start == self.extra.overflow_end {
                 core::ptr::null_mut()
             } else {
                 pool_start
@@ -583,12 +582,9 @@ impl<K, V, S> RawTable<K, V, S> {
     fn free_all_no_drop(&mut self) {
         self.release_old();
         if let Some(buckets) = self.buckets.take() {
-            if self.flags & INLINE == 0 {
-                let b = self.b;
-                self.free_array_and_chains(buckets, b);
-            }
+            let b = self.b;
+            self.free_array_and_chains(buckets, b);
         }
-        self.flags &= !INLINE;
         self.b = 0;
         self.noverflow = 0;
         self.count = 0;
@@ -657,7 +653,7 @@ impl<K, V, S> RawTable<K, V, S> {
     pub(crate) fn heap_bytes(&self) -> usize {
         let l = Bucket::<K, V>::LAYOUT;
         let mut n = 0;
-        if self.buckets.is_some() && self.flags & INLINE == 0 {
+        if self.buckets.is_some() {
             n += alloc::array_layout::<K, V>(self.b).map_or(0, |l| l.size());
         }
         if self.oldbuckets.is_some() {
@@ -1023,12 +1019,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         let freed = alloc::array_layout::<K, V>(ob).map_or(0, |l| l.size());
         #[cfg(feature = "tracing")]
         let retained = self.flags & OLD_ITERATOR != 0;
-        if self.flags & INLINE != 0 {
-            // The inline bucket of an `InlineGoMap` that just spilled: not an
-            // allocation, and it stays valid while the map is borrowed (so a
-            // cursor may keep walking it).
-            self.flags &= !INLINE;
-        } else if self.flags & OLD_ITERATOR != 0 {
+        if self.flags & OLD_ITERATOR != 0 {
             // A cursor may still walk it (Go's GC would keep it alive).
             self.extra
                 .iter
@@ -1225,10 +1216,6 @@ impl<K, V, S> Drop for Undo<'_, K, V, S> {
         }
         if let Some(track) = self.table.extra.iter.as_deref_mut() {
             track.discard_moves();
-        }
-        if self.table.flags & INLINE != 0 {
-            // A spill of an inline bucket: back to inline, as before the insert.
-            self.table.undo_inline_spill();
         }
     }
 }
