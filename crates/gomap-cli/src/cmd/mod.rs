@@ -2,7 +2,9 @@
 
 pub mod bench;
 pub mod layout;
+pub mod range;
 pub mod render;
 pub mod tour;
 pub mod tour_escape;
 pub mod trace;
+pub mod walk;
