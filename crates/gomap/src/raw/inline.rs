@@ -33,14 +33,9 @@ use super::alloc;
 use super::bucket::Bucket;
 use super::iter::Hiter;
 use super::layout::{LayoutOf, BUCKET_CNT};
-use super::table::RawTable;
+use super::table::{RawTable, INLINE};
 use super::tophash::{EMPTY_ONE, EMPTY_REST, MIN_TOP_HASH};
 use crate::map::GoMap;
-
-/// The B = 0 bucket array is the inline bucket of an `InlineGoMap`, not an
-/// allocation: it is never freed or counted as heap memory, and its address
-/// in the header is re-derived before every use.
-pub(crate) const INLINE: u8 = 16;
 
 /// One bucket's worth of storage: `tophash[8]`, 8 keys, 8 values, the
 /// overflow pointer. For keys and values of at most 128 bytes this is
@@ -133,7 +128,8 @@ impl<K, V> InlineBucket<K, V> {
         // SAFETY: the storage holds a bucket of this layout (`FITS`).
         let b = unsafe { Bucket::<K, V>::from_raw(self.ptr_mut()) };
         b.set_tophash_bytes([EMPTY_REST; BUCKET_CNT]);
-        b.set_overflow(None);
+        // SAFETY: exclusive access (`&mut self`); unlinking links nothing.
+        unsafe { b.set_overflow(None) };
     }
 }
 
@@ -369,13 +365,16 @@ impl<K, V, S> InlineStorage<K, V, S> {
         let mut it = heap.raw_iter();
         let mut j = 0;
         while let Some((b, i)) = it.next() {
-            let top = b.top(i);
-            // SAFETY: a full slot moves to an empty inline slot (`j < 8`:
-            // there are at most 8 entries); the source is marked empty right
-            // after, so exactly one slot owns the entry.
-            unsafe { b.move_to(i, dst, j) };
-            dst.set_top(j, top);
-            b.set_top(i, EMPTY_ONE);
+            // SAFETY: a full slot (`i < 8`) moves to an empty inline slot
+            // (`j < 8`: there are at most 8 entries), both exclusively ours;
+            // the source is marked empty right after, so exactly one slot
+            // owns the entry.
+            unsafe {
+                let top = b.top(i);
+                b.move_to(i, dst, j);
+                dst.set_top(j, top);
+                b.set_top(i, EMPTY_ONE);
+            }
             heap.count -= 1;
             j += 1;
         }
@@ -412,16 +411,20 @@ impl<K, V, S> InlineStorage<K, V, S> {
         let tops = src.tophash_bytes();
         for (i, &top) in tops.iter().enumerate() {
             if top < MIN_TOP_HASH {
-                dst.set_top(i, top);
+                // SAFETY: `i < 8`; `new` is ours alone.
+                unsafe { dst.set_top(i, top) };
             }
         }
         for (i, &top) in tops.iter().enumerate() {
             if top >= MIN_TOP_HASH {
                 // SAFETY: a full slot of `self`, borrowed shared.
                 let (k, v) = unsafe { ((*src.key(i)).clone(), (*src.value(i)).clone()) };
-                // SAFETY: the same slot of `new` is empty.
-                unsafe { dst.write(i, k, v) };
-                dst.set_top(i, top);
+                // SAFETY: the same slot (`i < 8`) of `new` is empty, and
+                // `new` is ours alone.
+                unsafe {
+                    dst.write(i, k, v);
+                    dst.set_top(i, top);
+                }
                 new.map.raw.count += 1;
             }
         }
@@ -505,12 +508,15 @@ impl<K, V> Iterator for InlineEntries<K, V> {
         while self.next < BUCKET_CNT {
             let i = self.next;
             self.next += 1;
-            if b.top(i) >= MIN_TOP_HASH {
-                // Mark first: if a later drop panics, `Drop` skips this slot.
-                b.set_top(i, EMPTY_ONE);
+            // SAFETY: `i < 8`; the bucket is owned by the iterator.
+            if unsafe { b.top(i) } >= MIN_TOP_HASH {
                 self.remaining -= 1;
-                // SAFETY: a full slot, now marked empty; its entry moves out once.
-                return Some(unsafe { b.take(i) });
+                // SAFETY: a full slot, marked empty first (if a later drop
+                // panics, `Drop` skips it); its entry moves out once.
+                return Some(unsafe {
+                    b.set_top(i, EMPTY_ONE);
+                    b.take(i)
+                });
             }
         }
         None
