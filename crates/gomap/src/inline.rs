@@ -19,6 +19,7 @@ use crate::raw::inline::InlineStorage;
 use crate::raw::layout::BucketLayout;
 use crate::raw::table::b_for_hint;
 use crate::stats::{HeaderView, MapStats, MapStructure, SlotLocation};
+use crate::walk::{HeapKind, HeapObject};
 
 /// Go's non-escaping map: the header and one bucket inline in the value, no
 /// allocation up to 8 entries, Go's own growth on the ninth key.
@@ -359,6 +360,33 @@ impl<K, V, S> InlineGoMap<K, V, S> {
     /// ```
     pub fn stats(&self) -> MapStats {
         self.inner.read(|v| v.stats(), |m| m.stats())
+    }
+
+    /// Every allocation the map owns, in Go's GC marking order (see
+    /// [`GoMap::heap_walk`]): the `InlineGoMap` value first; while inline
+    /// its bucket is part of that value, so only keys and values over 128
+    /// bytes (boxed) follow, with the value as their parent. The sizes after
+    /// the first add up to `stats().heap_bytes`.
+    ///
+    /// ```
+    /// use gomap::{HeapKind, InlineGoMap};
+    /// let mut m: InlineGoMap<u64, [u8; 200]> = (0..3).map(|i| (i, [0; 200])).collect();
+    /// let walk = m.heap_walk();
+    /// assert_eq!((walk[0].kind, walk[0].addr), (HeapKind::Map, &m as *const _ as usize));
+    /// assert_eq!(walk.len(), 1 + 3); // the three boxed values, no bucket array
+    /// assert!(walk[1..].iter().all(|o| o.kind == HeapKind::IndirectValue && o.parent == Some(0)));
+    /// for i in 3..9 { m.insert(i, [0; 200]); } // spilled: now a heap array too
+    /// assert_eq!(m.heap_walk()[1].kind, HeapKind::Buckets);
+    /// ```
+    pub fn heap_walk(&self) -> Vec<HeapObject> {
+        let mut out = vec![HeapObject {
+            kind: HeapKind::Map,
+            addr: self as *const Self as usize,
+            size: core::mem::size_of::<Self>(),
+            parent: None,
+        }];
+        self.inner.heap_walk_from(&mut out, 0);
+        out
     }
 
     /// Every bucket's tophash bytes and chain (see [`GoMap::structure`]).

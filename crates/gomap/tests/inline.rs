@@ -848,3 +848,46 @@ fn iter_randomized_starts_anywhere_while_inline() {
     assert!((0..20).all(|_| m.iter().collect::<Vec<_>>() == a));
     assert!(m.keys().zip(m.values()).all(|(k, v)| k == v));
 }
+
+#[test]
+fn heap_walk_roots_at_the_value_and_sums_to_heap_bytes() {
+    use gomap::HeapKind;
+    let mut m: InlineGoMap<u64, [u64; 20]> = InlineGoMap::new();
+    for i in 0..8 {
+        m.insert(i, [i; 20]);
+    }
+    let check = |m: &InlineGoMap<u64, [u64; 20]>| {
+        let walk = m.heap_walk();
+        assert_eq!(walk[0].kind, HeapKind::Map);
+        assert_eq!(walk[0].addr, m as *const _ as usize);
+        assert_eq!(walk[0].size, size_of::<InlineGoMap<u64, [u64; 20]>>());
+        let sum: usize = walk[1..].iter().map(|o| o.size).sum();
+        assert_eq!(sum, m.stats().heap_bytes);
+        for (i, o) in walk.iter().enumerate().skip(1) {
+            assert!(o.parent.unwrap() < i, "parents first");
+        }
+        walk
+    };
+    let walk = check(&m);
+    assert_eq!(walk.len(), 1 + 8);
+    assert!(walk[1..]
+        .iter()
+        .all(|o| o.kind == HeapKind::IndirectValue && o.parent == Some(0)));
+    let b = Box::new(m); // moved: the walk follows
+    scribble();
+    check(&b);
+    let mut m = *b;
+    m.insert(8, [8; 20]);
+    let walk = check(&m);
+    assert_eq!(walk[1].kind, HeapKind::Buckets);
+    assert_eq!(
+        m.stats().array_bytes,
+        2 * InlineGoMap::<u64, [u64; 20]>::layout().bucket_size
+    );
+    m.remove(&8);
+    m.shrink_to_fit();
+    assert_eq!(m.stats().array_bytes, 0);
+    assert_eq!(check(&m).len(), 1 + 8);
+    let small: InlineGoMap<u8, u8> = InlineGoMap::from([(1, 1)]);
+    assert_eq!(small.heap_walk().len(), 1, "nothing on the heap");
+}

@@ -36,6 +36,7 @@ use super::layout::{LayoutOf, BUCKET_CNT};
 use super::table::{RawTable, INLINE};
 use super::tophash::{EMPTY_ONE, EMPTY_REST, MIN_TOP_HASH};
 use crate::map::GoMap;
+use crate::walk::HeapObject;
 
 /// One bucket's worth of storage: `tophash[8]`, 8 keys, 8 values, the
 /// overflow pointer. For keys and values of at most 128 bytes this is
@@ -289,6 +290,17 @@ impl<K, V, S> InlineStorage<K, V, S> {
             inline(&self.view())
         } else {
             heap(&self.map)
+        }
+    }
+
+    /// [`RawTable::heap_walk_from`] for the map as it is now: an inline
+    /// bucket lies inside the root object (the `InlineGoMap` value), so it
+    /// is part of the root, and what its slots point to hangs off the root.
+    pub(crate) fn heap_walk_from(&self, out: &mut Vec<HeapObject>, root: usize) {
+        if self.is_inline() {
+            self.view().heap_walk_from(out, root)
+        } else {
+            self.map.raw.heap_walk_from(out, root)
         }
     }
 
