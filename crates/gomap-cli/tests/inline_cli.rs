@@ -27,7 +27,7 @@ fn tour_shows_a_map_that_does_not_escape() {
         out.to_str().unwrap(),
     ]);
     let at = text
-        .find("9. A map that does not escape: InlineGoMap")
+        .find("12. A map that does not escape: InlineGoMap")
         .expect("section present");
     let s = &text[at..];
     assert!(s.contains("does\n  not escape"), "{s}");
