@@ -891,3 +891,37 @@ fn heap_walk_roots_at_the_value_and_sums_to_heap_bytes() {
     let small: InlineGoMap<u8, u8> = InlineGoMap::from([(1, 1)]);
     assert_eq!(small.heap_walk().len(), 1, "nothing on the heap");
 }
+
+#[test]
+fn clone_rehashes_with_the_cloned_hasher() {
+    /// A hasher whose clone hashes differently (legal: only one instance
+    /// must be consistent with itself).
+    #[derive(Default)]
+    struct Reseed(u64);
+    impl Clone for Reseed {
+        fn clone(&self) -> Reseed {
+            Reseed(self.0 + 1)
+        }
+    }
+    impl std::hash::BuildHasher for Reseed {
+        type Hasher = foldhash::fast::FoldHasher<'static>;
+        fn build_hasher(&self) -> Self::Hasher {
+            foldhash::fast::FixedState::with_seed(self.0).build_hasher()
+        }
+    }
+    let mut m = InlineGoMap::with_hasher(Reseed(1));
+    for i in 0..8u64 {
+        m.insert(i, i);
+    }
+    let c = m.clone();
+    assert!(c.is_inline());
+    for i in 0..8 {
+        assert_eq!(c.get(&i), Some(&i));
+    }
+    let mut big = InlineGoMap::with_hasher(Reseed(1));
+    for i in 0..30u64 {
+        big.insert(i, i);
+    }
+    let c = big.clone();
+    assert!((0..30).all(|i| c.get(&i) == Some(&i)));
+}

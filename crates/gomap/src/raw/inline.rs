@@ -34,7 +34,7 @@ use super::bucket::Bucket;
 use super::iter::Hiter;
 use super::layout::{LayoutOf, BUCKET_CNT};
 use super::table::{RawTable, INLINE};
-use super::tophash::{EMPTY_ONE, EMPTY_REST, MIN_TOP_HASH};
+use super::tophash::{tophash, EMPTY_ONE, EMPTY_REST, MIN_TOP_HASH};
 use crate::map::GoMap;
 use crate::walk::HeapObject;
 
@@ -401,14 +401,15 @@ impl<K, V, S> InlineStorage<K, V, S> {
         raw.buckets = Some(bucket);
     }
 
-    /// A copy of an inline map, inline too, with the same slots (the hasher
-    /// is cloned, so the tophash bytes stay right). A panicking `clone`
-    /// leaves a partial copy that drops what it holds.
+    /// A copy of an inline map, inline too, with the same slots. Each key is
+    /// hashed again with the cloned hasher (a clone need not hash alike); at
+    /// B = 0 only its tophash byte depends on it. A panicking `clone` or
+    /// `Hash` leaves a partial copy that drops what it holds.
     pub(crate) fn clone_inline(&self) -> Self
     where
-        K: Clone,
+        K: Clone + core::hash::Hash,
         V: Clone,
-        S: Clone,
+        S: Clone + core::hash::BuildHasher,
     {
         debug_assert!(self.is_inline());
         let mut new = InlineStorage::with_hasher(self.map.raw.hash0.clone());
@@ -431,6 +432,7 @@ impl<K, V, S> InlineStorage<K, V, S> {
             if top >= MIN_TOP_HASH {
                 // SAFETY: a full slot of `self`, borrowed shared.
                 let (k, v) = unsafe { ((*src.key(i)).clone(), (*src.value(i)).clone()) };
+                let top = tophash(new.map.raw.hash(&k));
                 // SAFETY: the same slot (`i < 8`) of `new` is empty, and
                 // `new` is ours alone.
                 unsafe {
