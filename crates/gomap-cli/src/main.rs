@@ -159,6 +159,10 @@ pub struct BenchArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: TextOrJson,
+    /// Tiny maps instead: make a map, insert 8 keys, look each up, drop it
+    /// (InlineGoMap, std, GoMap; u64 and &str keys); --n is the rounds
+    #[arg(long)]
+    pub tiny: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -6,6 +6,7 @@ use core::hash::{BuildHasher, Hash};
 use core::iter::FusedIterator;
 
 use crate::raw::access::{MutIter, OwnedIter, RandIter, RawExtract, RefIter};
+use crate::raw::inline::IntoEntries;
 use crate::raw::table::RawTable;
 
 macro_rules! exact_size {
@@ -98,7 +99,7 @@ impl<K, V> fmt::Debug for IterMut<'_, K, V> {
 /// assert_eq!(it.collect::<Vec<_>>(), [(1, "one".to_string())]);
 /// ```
 pub struct IntoIter<K, V> {
-    pub(crate) inner: OwnedIter<K, V>,
+    pub(crate) inner: IntoEntries<K, V>,
 }
 
 impl<K, V> Iterator for IntoIter<K, V> {

@@ -348,6 +348,10 @@
 //! - you want to learn, teach or diagnose Go's map: the same layout, growth
 //!   points and iteration rules, observable from live memory.
 //!
+//! Choose [`InlineGoMap`] for many small, short-lived maps: Go's
+//! non-escaping map, with the header and one bucket inside the value, so up
+//! to 8 entries it allocates nothing (and a move keeps it inline).
+//!
 //! Choose std's `HashMap` (hashbrown) when throughput and memory at rest
 //! matter most and a rare resize pause does not: its SIMD-probed open
 //! addressing is faster on average, uses about 1 byte of metadata per slot
@@ -380,6 +384,7 @@
 
 mod cursor;
 mod entry;
+mod inline;
 mod iter;
 mod map;
 mod raw;
@@ -392,6 +397,7 @@ mod walk;
 
 pub use cursor::Cursor;
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
+pub use inline::InlineGoMap;
 pub use iter::{
     Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, IterRandomized, Keys, Values,
     ValuesMut,

@@ -13,6 +13,7 @@ use crate::iter::{
 };
 use crate::raw::access::{MutIter, OwnedIter, RandIter, RawCursor, RawEntry, RawExtract, RefIter};
 use crate::raw::alloc::TryReserveError;
+use crate::raw::inline::IntoEntries;
 use crate::raw::layout::{BucketLayout, LayoutOf};
 use crate::raw::table::{b_for_hint, RawTable};
 use crate::stats::{HeaderField, HeaderView, MapStats, MapStructure, SlotLocation};
@@ -744,7 +745,7 @@ impl<K, V, S> IntoIterator for GoMap<K, V, S> {
     type IntoIter = IntoIter<K, V>;
     fn into_iter(mut self) -> IntoIter<K, V> {
         IntoIter {
-            inner: OwnedIter::new(&mut self.raw),
+            inner: IntoEntries::Table(OwnedIter::new(&mut self.raw)),
         }
     }
 }

@@ -51,7 +51,8 @@ pub struct MapStats {
     /// Entries that fit before the next doubling (same as `capacity()`).
     pub capacity: usize,
     /// Bytes of the current array's allocation (head buckets and
-    /// pre-allocated overflow buckets); 0 with no array.
+    /// pre-allocated overflow buckets); 0 with no array, and for an
+    /// [`InlineGoMap`](crate::InlineGoMap)'s bucket inside the map value.
     pub array_bytes: usize,
     /// Bytes of the old array still allocated: the one being evacuated, or
     /// a large one whose growth finished and which is being handed back to

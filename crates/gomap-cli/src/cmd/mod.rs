@@ -6,5 +6,6 @@ pub mod layout;
 pub mod range;
 pub mod render;
 pub mod tour;
+pub mod tour_escape;
 pub mod trace;
 pub mod walk;

@@ -111,6 +111,7 @@ pub fn run(a: &TourArgs) -> Result<()> {
         o,
         "      std moves its whole table inside one insert when it resizes; gomap spreads the move over later writes.\n      For the full comparison at 10 M entries: gomap bench --plot latency.svg"
     )?;
+    cmd::tour_escape::section(&mut o, 12)?;
     writeln!(o)?;
     writeln!(
         o,

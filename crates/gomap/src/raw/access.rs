@@ -165,7 +165,9 @@ impl<'a, K, V, S> RawExtract<'a, K, V, S> {
     }
 }
 
-/// `iter()`: shared references, in storage order.
+/// `iter()`: shared references, in storage order. Holds a raw walk, no
+/// borrow of the header: `InlineGoMap` hands one made from a temporary view
+/// of its header out for the map's lifetime (`raw/inline.rs`).
 pub(crate) struct RefIter<'a, K, V> {
     raw: RawIter<K, V>,
     marker: PhantomData<&'a (K, V)>,
@@ -342,6 +344,16 @@ impl<'a, K, V, S> RandIter<'a, K, V, S> {
         RandIter {
             table: t,
             hiter: Hiter::new(t, super::rand::fastrand()),
+            remaining: t.count,
+        }
+    }
+
+    /// A walk whose start was taken from another header over the same
+    /// bucket memory (an `InlineGoMap` view); `t` is the real header.
+    pub(crate) fn from_parts(t: &'a RawTable<K, V, S>, hiter: Hiter<K, V>) -> Self {
+        RandIter {
+            table: t,
+            hiter,
             remaining: t.count,
         }
     }

@@ -8,7 +8,9 @@ use super::alloc;
 use super::bucket::Bucket;
 use super::layout::BUCKET_CNT;
 use super::release::{RELEASE_CHUNK, RELEASE_MIN_ARRAY};
-use super::table::{over_load_factor, OldArray, RawTable, ITERATOR, OLD_ITERATOR, SAME_SIZE_GROW};
+use super::table::{
+    over_load_factor, OldArray, RawTable, INLINE, ITERATOR, OLD_ITERATOR, SAME_SIZE_GROW,
+};
 use super::tophash::*;
 
 /// `nevacuate` skips at most this many already-evacuated buckets per step,
@@ -238,7 +240,14 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         let freed = alloc::array_layout::<K, V>(old_b).map_or(0, |l| l.size());
         #[cfg(feature = "tracing")]
         let retained = self.flags & OLD_ITERATOR != 0;
-        if self.flags & OLD_ITERATOR != 0 {
+        #[cfg(feature = "tracing")]
+        let freed = if self.flags & INLINE != 0 { 0 } else { freed };
+        if self.flags & INLINE != 0 {
+            // The bucket of an `InlineGoMap` that just spilled: not an
+            // allocation, and valid while the map is borrowed (so a cursor
+            // may keep walking it).
+            self.flags &= !INLINE;
+        } else if self.flags & OLD_ITERATOR != 0 {
             // A cursor may still walk it (Go's GC would keep it alive).
             self.extra
                 .iter
@@ -337,6 +346,10 @@ impl<K, V, S> Drop for Undo<'_, K, V, S> {
         }
         if let Some(track) = self.table.extra.iter.as_deref_mut() {
             track.discard_moves();
+        }
+        if self.table.flags & INLINE != 0 {
+            // The spill of an inline bucket: back inline, as before the insert.
+            self.table.undo_inline_spill();
         }
     }
 }

@@ -8,7 +8,7 @@ use core::ptr::NonNull;
 use super::alloc::array_layout;
 use super::alloc::prealloc_overflow;
 use super::bucket::Bucket;
-use super::table::RawTable;
+use super::table::{RawTable, INLINE};
 use super::tophash::{is_evacuated, MIN_TOP_HASH};
 use crate::stats::{
     ArrayView, BucketView, ChainView, HeaderField, HeaderView, MapStats, MapStructure, SlotLocation,
@@ -194,7 +194,7 @@ impl<K, V, S> RawTable<K, V, S> {
             preallocated_overflow: pool,
             free_preallocated_overflow: free_pool,
             capacity: self.capacity(),
-            array_bytes: if self.buckets.is_some() {
+            array_bytes: if self.buckets.is_some() && self.flags & INLINE == 0 {
                 array_bytes::<K, V>(self.b)
             } else {
                 0

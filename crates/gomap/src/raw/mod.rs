@@ -19,6 +19,10 @@
 //!   walks), `inspect` (introspection).
 //! - `access`: the safe, lifetime-carrying layer over all of the above
 //!   (imports `table` and `iter`).
+//! - `inline`: `InlineGoMap`'s storage, the header and one bucket in the
+//!   map value (imports `access` and the rooms below it). The other rooms
+//!   know only `table`'s `INLINE` flag: the free paths leave an inline
+//!   bucket alone, and an interrupted spill is undone.
 //!
 //! Methods defined in one room are called from another without an import
 //! (they are methods of `RawTable`), so `table`'s entry points can call
@@ -28,6 +32,7 @@ pub(crate) mod access;
 pub(crate) mod alloc;
 pub(crate) mod bucket;
 pub(crate) mod grow;
+pub(crate) mod inline;
 pub(crate) mod inspect;
 pub(crate) mod iter;
 pub mod layout;

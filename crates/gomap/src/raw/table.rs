@@ -24,7 +24,7 @@ use core::marker::PhantomData;
 use core::ptr::NonNull;
 use std::collections::HashMap;
 
-use super::alloc::{self, bucket_shift, TryReserveError};
+use super::alloc::{self, bucket_shift, prealloc_overflow, TryReserveError};
 use super::bucket::Bucket;
 use super::layout::BUCKET_CNT;
 use super::rand::fastrand;
@@ -36,6 +36,10 @@ pub(crate) const ITERATOR: u8 = 1;
 pub(crate) const OLD_ITERATOR: u8 = 2;
 /// The growth in progress keeps `B` (Go's `sameSizeGrow`).
 pub(crate) const SAME_SIZE_GROW: u8 = 8;
+/// The B = 0 array is an `InlineGoMap`'s own bucket, inside the map value:
+/// not an allocation, never freed or counted as heap memory, and its
+/// address is re-derived before every use (see `inline.rs`). Not Go's.
+pub(crate) const INLINE: u8 = 16;
 
 /// Load factor 13/2 = 6.5 entries per bucket (Go's `loadFactorNum/Den`).
 pub(crate) const LOAD_FACTOR_NUM: usize = 13;
@@ -453,7 +457,7 @@ impl<K, V, S> RawTable<K, V, S> {
             let pool_start = buckets
                 .as_ptr()
                 .wrapping_add((1usize << b) * Bucket::<K, V>::LAYOUT.bucket_size);
-            self.extra.next_overflow = if pool_start == self.extra.overflow_end {
+            self.extra.next_overflow = if prealloc_overflow(b) == 0 {
                 core::ptr::null_mut()
             } else {
                 pool_start
@@ -479,9 +483,13 @@ impl<K, V, S> RawTable<K, V, S> {
     fn free_all_no_drop(&mut self) {
         self.release_old();
         if let Some(buckets) = self.buckets.take() {
-            let b = self.b;
-            self.free_array_and_chains(buckets, b, 0);
+            // An inline bucket is not the allocator's.
+            if self.flags & INLINE == 0 {
+                let b = self.b;
+                self.free_array_and_chains(buckets, b, 0);
+            }
         }
+        self.flags &= !INLINE;
         self.b = 0;
         self.noverflow = 0;
         self.count = 0;
@@ -550,7 +558,7 @@ impl<K, V, S> RawTable<K, V, S> {
     pub(crate) fn heap_bytes(&self) -> usize {
         let l = Bucket::<K, V>::LAYOUT;
         let mut n = 0;
-        if self.buckets.is_some() {
+        if self.buckets.is_some() && self.flags & INLINE == 0 {
             n += alloc::array_layout::<K, V>(self.b).map_or(0, |l| l.size());
         }
         if self.oldbuckets.is_some() {
