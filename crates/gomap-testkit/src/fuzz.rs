@@ -39,6 +39,14 @@ impl Target {
 
     /// Decodes `data` as the target's fuzz_target! does and runs it; `None`
     /// when the bytes do not decode (libFuzzer skips those inputs too).
+    ///
+    /// ```
+    /// use gomap_testkit::fuzz::Target;
+    /// // First byte: `u64` maps; then ops (an `InsertRange`, and so on).
+    /// let stats = Target::Differential.replay(&[0, 1, 0, 5, 0, 0, 0, 40, 0]).unwrap();
+    /// assert!(stats.ops > 0 && stats.full_checks > 0);
+    /// assert_eq!(Target::AdversarialHash.replay(&[]), None);
+    /// ```
     pub fn replay(self, data: &[u8]) -> Option<RunStats> {
         match self {
             Target::Differential => {

@@ -161,13 +161,21 @@ pub struct Differential<K, V, S> {
     current_op: Option<Op>,
     /// The step after which the last sampled full check ran.
     last_full_check: Option<usize>,
-    /// The step after which contents were last checked (0: none yet).
-    last_contents_check: usize,
+    /// The step after which contents were last checked.
+    last_contents_check: Option<usize>,
     stats: Cell<RunStats>,
 }
 
 /// What one run did: how many ops, how big the map got, and how often each
 /// kind of check ran (so tests can see that sampling still runs every check).
+///
+/// ```
+/// use gomap_testkit::{run_ops, Key, Limits, Op, Val};
+/// let ops = vec![Op::Insert(Key(1), Val(1)); 100];
+/// let s = run_ops::<u64, u64, _>(gomap::DefaultHashBuilder::default(), Limits::fuzz(), &ops);
+/// assert_eq!(s.skipped_ops, 100 - Limits::fuzz().max_ops);
+/// assert!(s.full_checks > 0 && s.location_checks > 0);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RunStats {
     /// Ops applied (including the final round of [`Differential::finish`]).
@@ -216,7 +224,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
             step: 0,
             current_op: None,
             last_full_check: None,
-            last_contents_check: 0,
+            last_contents_check: None,
             stats: Cell::new(RunStats::default()),
         }
     }
@@ -261,6 +269,15 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
 
     /// Applies the first [`Limits::max_ops`] ops of `ops` (the rest are
     /// counted in [`RunStats::skipped_ops`]); call [`Differential::finish`] after.
+    ///
+    /// ```
+    /// use gomap_testkit::{Differential, Key, Limits, Op, Val};
+    /// let limits = Limits { max_ops: 2, ..Limits::default() };
+    /// let mut d = Differential::<u64, u64, _>::with_limits(gomap::DefaultHashBuilder::default(), limits);
+    /// d.run(&[Op::Insert(Key(1), Val(1)), Op::Insert(Key(2), Val(2)), Op::Insert(Key(3), Val(3))]);
+    /// d.finish();
+    /// assert_eq!((d.map.len(), d.stats().skipped_ops), (2, 1));
+    /// ```
     pub fn run(&mut self, ops: &[Op]) {
         let n = ops.len().min(self.limits.max_ops);
         for op in &ops[..n] {
@@ -287,12 +304,13 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
         {
             self.check_full();
             self.last_full_check = Some(self.step);
-            self.last_contents_check = self.step;
+            self.last_contents_check = Some(self.step);
         } else {
-            if whole_map && self.step - self.last_contents_check >= self.limits.contents_check_every
-            {
+            let step = self.step;
+            let every = self.limits.contents_check_every;
+            if whole_map && self.last_contents_check.is_none_or(|l| step - l >= every) {
                 self.check_contents();
-                self.last_contents_check = self.step;
+                self.last_contents_check = Some(step);
             }
             if (1usize << n_buckets) <= self.limits.cheap_stats_buckets {
                 if self.step.is_multiple_of(self.limits.structure_every.max(1)) {
