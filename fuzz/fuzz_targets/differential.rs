@@ -1,17 +1,13 @@
 //! Bytes -> `Vec<Op>` (gomap-testkit's operation language), run on a
-//! `GoMap` and on std's `HashMap`, compared after every op. The first byte
+//! `GoMap` and on std's `HashMap` and compared (`gomap_testkit::fuzz`
+//! holds the body, so inputs replay without libFuzzer too). The first byte
 //! picks `u64 -> u64` or `String -> String` maps.
 #![no_main]
 
-use gomap::DefaultHashBuilder;
-use gomap_testkit::{run_ops, Limits, Op};
+use gomap_testkit::{fuzz, Op};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (bool, Vec<Op>)| {
     let (strings, ops) = input;
-    if strings {
-        run_ops::<String, String, _>(DefaultHashBuilder::default(), Limits::fuzz(), &ops);
-    } else {
-        run_ops::<u64, u64, _>(DefaultHashBuilder::default(), Limits::fuzz(), &ops);
-    }
+    fuzz::differential(strings, &ops);
 });

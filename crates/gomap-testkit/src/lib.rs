@@ -18,6 +18,7 @@
 //! [`run_ops_adversarial`], which uses an [`AdversarialState`] hasher made
 //! to produce collisions, long overflow chains and same-size growth.
 
+pub mod fuzz;
 mod hasher;
 mod keys;
 mod op;
@@ -29,7 +30,7 @@ pub use op::{
     adversarial_strategy, cursor_step_strategy, op_strategy, ops_strategy, CursorStep, EntryOp,
     Key, Op, OpWeights, Val, HOT_KEYS, KEY_SPACE, MAX_RANGE,
 };
-pub use runner::{capacity_for_b, capacity_for_hint, Differential, Limits};
+pub use runner::{capacity_for_b, capacity_for_hint, Differential, Limits, RunStats};
 
 use gomap::DefaultHashBuilder;
 
@@ -54,16 +55,16 @@ pub fn run_ops_adversarial_string(hasher: AdversarialState, ops: &[Op]) {
     run_ops::<String, String, _>(hasher, Limits::adversarial(), ops);
 }
 
-/// Runs `ops` with any key / value types and hasher, then does a final full check.
-pub fn run_ops<K, V, S>(hasher: S, limits: Limits, ops: &[Op])
+/// Runs `ops` (at most `limits.max_ops` of them) with any key / value types
+/// and hasher, then does a final full check; returns what the run did.
+pub fn run_ops<K, V, S>(hasher: S, limits: Limits, ops: &[Op]) -> RunStats
 where
     K: TestKey,
     V: TestValue,
     S: std::hash::BuildHasher + Clone + 'static,
 {
     let mut d = Differential::<K, V, S>::with_limits(hasher, limits);
-    for op in ops {
-        d.apply(op);
-    }
+    d.run(ops);
     d.finish();
+    d.stats()
 }

@@ -1,12 +1,13 @@
 //! The differential runner: a `GoMap` and a std `HashMap` driven in lockstep.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
 use std::fmt::Debug;
 use std::fmt::Display;
 use std::hash::BuildHasher;
 
-use gomap::{DefaultHashBuilder, Entry, GoMap, SlotState};
+use gomap::{DefaultHashBuilder, Entry, GoMap, MapStats, MapStructure, SlotState};
 
 /// std's `HashMap` with a fast hasher: the model (SipHash made the model
 /// cost more than the map under test).
@@ -54,13 +55,26 @@ pub struct Limits {
     pub range_budget: u32,
     /// Most `next()` calls a finishing cursor run may make.
     pub cursor_budget: u32,
-    /// Full content check every this many ops (and after whole-map ops).
+    /// Full check every this many ops (and at the end).
     pub full_check_every: usize,
-    /// `stats()` / `structure()` checks every op while the map has at most
-    /// this many buckets, and every `full_check_every` ops above.
+    /// Contents (through `iter()`) after a whole-map op (range ops,
+    /// `retain`, cursor runs, ...) unless checked fewer than this many ops
+    /// ago (1: after every such op); what is skipped the next full check sees.
+    pub contents_check_every: usize,
+    /// While the map has at most this many buckets, `stats()` is checked
+    /// after every op and `structure()` every `structure_every` ops (above
+    /// it, both only in full checks).
     pub cheap_stats_buckets: usize,
+    /// See `cheap_stats_buckets` (1: after every op).
+    pub structure_every: usize,
     /// Full checks also `locate()` every key while the map has at most this many.
     pub locate_max_len: usize,
+    /// [`Differential::run`] applies at most this many ops of a list.
+    pub max_ops: usize,
+    /// [`Differential::finish`] inserts, then removes, this many keys to
+    /// show the map still works after the run (a growth left half done
+    /// must carry on correctly).
+    pub final_round: u16,
 }
 
 impl Default for Limits {
@@ -70,8 +84,12 @@ impl Default for Limits {
             range_budget: 12_000,
             cursor_budget: 20_000,
             full_check_every: 16,
+            contents_check_every: 1,
             cheap_stats_buckets: 16,
+            structure_every: 1,
             locate_max_len: 2048,
+            max_ops: usize::MAX,
+            final_round: 40,
         }
     }
 }
@@ -84,30 +102,47 @@ impl Limits {
             range_budget: 4_000,
             cursor_budget: 6_000,
             full_check_every: 16,
+            contents_check_every: 1,
             cheap_stats_buckets: 16,
+            structure_every: 1,
             locate_max_len: 2048,
+            max_ops: usize::MAX,
+            final_round: 40,
         }
     }
 
-    /// For fuzzing: the same checks, run less often, so more inputs run per
-    /// second (every op still compares results and `len`; structure and full
-    /// contents every 32 ops, after whole-map ops and at the end).
+    /// For fuzzing, where the point is many short runs a second (each
+    /// input tries a new interleaving of growth, deletes and iteration).
+    /// Every check still runs in every run; the whole-map ones are sampled:
+    /// every op compares its results, `len` and the header; `stats()` after
+    /// each op while the map has at most 4 buckets, `structure()` every 8th
+    /// of those ops; contents through `iter()` after a whole-map op unless
+    /// checked in the last 4 ops; a full check (contents through every read
+    /// path, structure, the location of every key) every 32 ops and at the
+    /// end. Runs are capped: at most 48 ops, range ops touch at most 128
+    /// keys in all (enough for B = 5, with pre-allocated overflow buckets).
+    /// Big maps are the property tests' job.
     pub fn fuzz() -> Self {
         Limits {
-            range_budget: 6_000,
+            range_budget: 128,
+            cursor_budget: 4_000,
             full_check_every: 32,
-            cheap_stats_buckets: 8,
-            locate_max_len: 512,
+            contents_check_every: 4,
+            cheap_stats_buckets: 4,
+            structure_every: 8,
+            locate_max_len: 4096,
+            max_ops: 48,
+            final_round: 8,
             ..Limits::default()
         }
     }
 
-    /// [`Limits::fuzz`] for colliding hashers.
+    /// [`Limits::fuzz`] for colliding hashers: keys below 1024, range ops
+    /// 96 keys in all (colliding lookups cost O(chain)).
     pub fn fuzz_adversarial() -> Self {
         Limits {
             key_space: 1024,
-            range_budget: 1_500,
-            cursor_budget: 3_000,
+            range_budget: 96,
             ..Limits::fuzz()
         }
     }
@@ -124,6 +159,46 @@ pub struct Differential<K, V, S> {
     range_left: u32,
     step: usize,
     current_op: Option<Op>,
+    /// The step after which the last sampled full check ran.
+    last_full_check: Option<usize>,
+    /// The step after which contents were last checked.
+    last_contents_check: Option<usize>,
+    stats: Cell<RunStats>,
+}
+
+/// What one run did: how many ops, how big the map got, and how often each
+/// kind of check ran (so tests can see that sampling still runs every check).
+///
+/// ```
+/// use gomap_testkit::{run_ops, Key, Limits, Op, Val};
+/// let ops = vec![Op::Insert(Key(1), Val(1)); 100];
+/// let s = run_ops::<u64, u64, _>(gomap::DefaultHashBuilder::default(), Limits::fuzz(), &ops);
+/// assert_eq!(s.skipped_ops, 100 - Limits::fuzz().max_ops);
+/// assert!(s.full_checks > 0 && s.location_checks > 0);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Ops applied (including the final round of [`Differential::finish`]).
+    pub ops: usize,
+    /// Ops that [`Differential::run`] skipped because of [`Limits::max_ops`].
+    pub skipped_ops: usize,
+    /// Keys touched by range ops (inserts and removes of `*Range` ops and
+    /// cursor `InsertRange` steps).
+    pub range_keys: u64,
+    /// The largest `len` seen after an op.
+    pub max_len: usize,
+    /// [`Differential::check_full`] runs.
+    pub full_checks: usize,
+    /// [`Differential::check_stats`] runs (including those in full and
+    /// structure checks).
+    pub stats_checks: usize,
+    /// Walks of the whole `structure()` (in [`Differential::check_structure`]
+    /// and in full checks).
+    pub structure_checks: usize,
+    /// [`Differential::check_contents`] runs.
+    pub contents_checks: usize,
+    /// Runs of the every-key location check (part of a full check on small maps).
+    pub location_checks: usize,
 }
 
 impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K, V, S> {
@@ -148,6 +223,9 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
             limits,
             step: 0,
             current_op: None,
+            last_full_check: None,
+            last_contents_check: None,
+            stats: Cell::new(RunStats::default()),
         }
     }
 
@@ -162,7 +240,24 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
     fn range(&mut self, count: u16) -> u32 {
         let n = (count.min(MAX_RANGE) as u32).min(self.range_left);
         self.range_left -= n;
+        self.count(|s| s.range_keys += n as u64);
         n
+    }
+
+    fn count(&self, f: impl FnOnce(&mut RunStats)) {
+        let mut s = self.stats.get();
+        f(&mut s);
+        self.stats.set(s);
+    }
+
+    /// What this run has done so far.
+    pub fn stats(&self) -> RunStats {
+        self.stats.get()
+    }
+
+    /// The limits this run was made with.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     fn ctx(&self) -> Ctx<'_> {
@@ -172,24 +267,57 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
         }
     }
 
+    /// Applies the first [`Limits::max_ops`] ops of `ops` (the rest are
+    /// counted in [`RunStats::skipped_ops`]); call [`Differential::finish`] after.
+    ///
+    /// ```
+    /// use gomap_testkit::{Differential, Key, Limits, Op, Val};
+    /// let limits = Limits { max_ops: 2, ..Limits::default() };
+    /// let mut d = Differential::<u64, u64, _>::with_limits(gomap::DefaultHashBuilder::default(), limits);
+    /// d.run(&[Op::Insert(Key(1), Val(1)), Op::Insert(Key(2), Val(2)), Op::Insert(Key(3), Val(3))]);
+    /// d.finish();
+    /// assert_eq!((d.map.len(), d.stats().skipped_ops), (2, 1));
+    /// ```
+    pub fn run(&mut self, ops: &[Op]) {
+        let n = ops.len().min(self.limits.max_ops);
+        for op in &ops[..n] {
+            self.apply(op);
+        }
+        self.count(|s| s.skipped_ops += ops.len() - n);
+    }
+
     /// Applies one op to both maps and checks they agree.
     pub fn apply(&mut self, op: &Op) {
         self.step += 1;
         self.current_op = Some(op.clone());
         let whole_map = self.apply_inner(op);
         self.check_cheap();
+        let len = self.model.len();
+        self.count(|s| {
+            s.ops += 1;
+            s.max_len = s.max_len.max(len);
+        });
         let n_buckets = self.map.header().b;
         if self
             .step
             .is_multiple_of(self.limits.full_check_every.max(1))
         {
             self.check_full();
+            self.last_full_check = Some(self.step);
+            self.last_contents_check = Some(self.step);
         } else {
-            if whole_map {
+            let step = self.step;
+            let every = self.limits.contents_check_every;
+            if whole_map && self.last_contents_check.is_none_or(|l| step - l >= every) {
                 self.check_contents();
+                self.last_contents_check = Some(step);
             }
             if (1usize << n_buckets) <= self.limits.cheap_stats_buckets {
-                self.check_structure();
+                if self.step.is_multiple_of(self.limits.structure_every.max(1)) {
+                    self.check_structure();
+                } else {
+                    self.check_stats();
+                }
             }
         }
     }
@@ -198,14 +326,20 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
     /// usable (a round of inserts and removes).
     pub fn finish(&mut self) {
         self.current_op = None;
-        self.check_full();
-        for i in 0..40u16 {
+        if self.last_full_check != Some(self.step) {
+            self.check_full();
+        }
+        let n = self.limits.final_round;
+        for i in 0..n {
             self.apply(&Op::Insert(Key(i.wrapping_mul(97)), Val(i)));
         }
-        for i in 0..40u16 {
+        for i in 0..n {
             self.apply(&Op::Remove(Key(i.wrapping_mul(97))));
         }
-        self.check_full();
+        self.current_op = None;
+        if self.last_full_check != Some(self.step) {
+            self.check_full();
+        }
     }
 
     /// Returns true for ops after which the full check should run.
@@ -313,7 +447,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 let d = *bump as u64;
                 let mut visited = HashSet::default();
                 self.map.retain(|k, v| {
-                    assert!(visited.insert(k.clone()), "retain visited {k:?} twice");
+                    assert!(visited.insert(k.id()), "retain visited {k:?} twice");
                     let keep = k.id() % m != r;
                     if keep {
                         v.bump(d);
@@ -450,16 +584,19 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
             }
             Op::Iterate => true,
             Op::IterRandomized => {
+                let mut seen: HashSet<&K> =
+                    HashSet::with_capacity_and_hasher(self.model.len(), Default::default());
                 for _ in 0..2 {
-                    let mut seen =
-                        HashMap::with_capacity_and_hasher(self.model.len(), Default::default());
+                    seen.clear();
                     for (k, v) in self.map.iter_randomized() {
-                        assert!(
-                            seen.insert(k.clone(), v.clone()).is_none(),
-                            "iter_randomized yielded {k:?} twice, {ctx}"
+                        assert_eq!(
+                            self.model.get(k),
+                            Some(v),
+                            "iter_randomized yielded {k:?}, {ctx}"
                         );
+                        assert!(seen.insert(k), "iter_randomized yielded {k:?} twice, {ctx}");
                     }
-                    assert_maps_eq(&seen, &self.model, format_args!("iter_randomized, {ctx}"));
+                    self.assert_all_seen(&seen, "iter_randomized", &ctx);
                 }
                 false
             }
@@ -474,15 +611,15 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 } else {
                     let mut seen = HashSet::default();
                     for (k, v) in self.map.iter_mut() {
-                        assert!(
-                            seen.insert(k.clone()),
-                            "iter_mut yielded {k:?} twice, {ctx}"
-                        );
+                        assert!(seen.insert(k.id()), "iter_mut yielded {k:?} twice, {ctx}");
                         v.bump(d);
                         n += 1;
                     }
                     for (k, v) in &mut self.map {
-                        assert!(seen.contains(k), "&mut IntoIterator yielded unknown {k:?}");
+                        assert!(
+                            seen.contains(&k.id()),
+                            "&mut IntoIterator yielded unknown {k:?}"
+                        );
                         v.bump(1);
                     }
                     for v in self.model.values_mut() {
@@ -508,14 +645,13 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 let c = self.map.clone();
                 assert_eq!(c.len(), self.model.len(), "clone len, {ctx}");
                 assert!(c == self.map, "clone == original, {ctx}");
-                let mut seen = HashMap::default();
+                let mut seen: HashSet<&K> =
+                    HashSet::with_capacity_and_hasher(c.len(), Default::default());
                 for (k, v) in c.iter() {
-                    assert!(
-                        seen.insert(k.clone(), v.clone()).is_none(),
-                        "clone iter dup {k:?}"
-                    );
+                    assert_eq!(self.model.get(k), Some(v), "clone yielded {k:?}, {ctx}");
+                    assert!(seen.insert(k), "clone iter dup {k:?}");
                 }
-                assert_maps_eq(&seen, &self.model, format_args!("clone contents, {ctx}"));
+                self.assert_all_seen(&seen, "clone iter()", &ctx);
                 if *swap {
                     let old = std::mem::replace(&mut self.map, c);
                     drop(old);
@@ -734,20 +870,25 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
 
     /// A cursor run, checked against Go's range-with-mutation guarantees.
     fn cursor_run(&mut self, steps: &[CursorStep], finish: bool, ctx: &Ctx<'_>) {
+        // The sets hold key numbers (`TestKey::id`), not keys: no clone of
+        // a `String` key per entry.
         // Keys present when the run starts.
-        let start: HashSet<K> = self.model.keys().cloned().collect();
+        let start: HashSet<u64> = self.model.keys().map(K::id).collect();
         // Keys removed at any time during the run (their guarantee is void).
-        let mut removed: HashSet<K> = HashSet::default();
+        let mut removed: HashSet<u64> = HashSet::default();
         // Keys yielded since they were last inserted / present: a second
         // yield of one of these is a bug.
-        let mut yielded: HashSet<K> = HashSet::default();
+        let mut yielded: HashSet<u64> = HashSet::default();
         // Every key yielded in this run.
-        let mut ever: HashSet<K> = HashSet::default();
+        let mut ever: HashSet<u64> = HashSet::default();
         // What `remove_current` would remove.
         let mut current = Current::None;
         let mut ended = false;
         let mut budget = self.limits.cursor_budget;
-        let mut range_left = self.range_left.min(1024);
+        // Cursor `InsertRange` steps draw on the run's range budget too, at
+        // most 1024 keys a cursor run.
+        let range_start = self.range_left.min(1024);
+        let mut range_left = range_start;
 
         let key_space = self.limits.key_space.clamp(1, KEY_SPACE);
         let mk = |k: Key| K::make((k.0 % key_space) as u64);
@@ -756,8 +897,8 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
 
         let do_next = |cur: &mut gomap::Cursor<'_, K, V, S>,
                        model: &mut HashMap<K, V>,
-                       yielded: &mut HashSet<K>,
-                       ever: &mut HashSet<K>,
+                       yielded: &mut HashSet<u64>,
+                       ever: &mut HashSet<u64>,
                        current: &mut Current<K>,
                        ended: &mut bool,
                        d: u8|
@@ -771,15 +912,13 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                         }
                         None => panic!("cursor yielded {k:?}, which is not in the map, {ctx}"),
                     }
-                    assert!(
-                        yielded.insert(k.clone()),
-                        "cursor yielded {k:?} twice, {ctx}"
-                    );
+                    let id = k.id();
+                    assert!(yielded.insert(id), "cursor yielded {k:?} twice, {ctx}");
                     if d != 0 {
                         v.bump(d as u64);
                         model.get_mut(&k).unwrap().bump(d as u64);
                     }
-                    ever.insert(k.clone());
+                    ever.insert(id);
                     *current = Current::Live(k);
                     true
                 }
@@ -813,8 +952,8 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                         Current::Live(k) => {
                             let want = model.remove(&k).map(|v| (k.clone(), v));
                             assert_eq!(got, want, "cursor remove_current, {ctx}");
-                            removed.insert(k.clone());
-                            yielded.remove(&k);
+                            removed.insert(k.id());
+                            yielded.remove(&k.id());
                             current = Current::Removed(k);
                         }
                         Current::Reinserted(k) if got.is_some() => {
@@ -823,7 +962,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                                 got, want,
                                 "remove_current of a re-inserted current key, {ctx}"
                             );
-                            yielded.remove(&k);
+                            yielded.remove(&k.id());
                             current = Current::Removed(k);
                         }
                         state => {
@@ -862,8 +1001,8 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                     let want = model.remove(&k);
                     assert_eq!(got, want, "cursor remove, {ctx}");
                     if want.is_some() {
-                        removed.insert(k.clone());
-                        yielded.remove(&k);
+                        removed.insert(k.id());
+                        yielded.remove(&k.id());
                         current.removed(&k);
                     }
                 }
@@ -889,13 +1028,17 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
             }
         }
         drop(cur);
+        let used = range_start - range_left;
+        self.range_left -= used;
+        self.count(|s| s.range_keys += used as u64);
         if ended {
-            let mut missed: Vec<&K> = start
-                .iter()
-                .filter(|k| !removed.contains(*k) && !ever.contains(*k))
+            let mut missed: Vec<u64> = start
+                .into_iter()
+                .filter(|k| !removed.contains(k) && !ever.contains(k))
                 .collect();
-            missed.sort_by_key(|k| k.id());
+            missed.sort();
             missed.truncate(10);
+            let missed: Vec<K> = missed.into_iter().map(K::make).collect();
             assert!(
                 missed.is_empty(),
                 "cursor run ended without yielding keys present throughout (first few: {missed:?}), {ctx}"
@@ -927,6 +1070,15 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
 
     /// `stats()` and `structure()` against Go's invariants (O(buckets)).
     pub fn check_structure(&self) {
+        let s = self.check_stats();
+        let st = self.map.structure();
+        self.check_structure_view(&s, &st);
+    }
+
+    /// `stats()` against the header and Go's invariants: O(buckets), and no
+    /// allocation (cheap enough for every op on a small map); returns it.
+    pub fn check_stats(&self) -> MapStats {
+        self.count(|s| s.stats_checks += 1);
         let ctx = self.ctx();
         let s = self.map.stats();
         let h = self.map.header();
@@ -1018,8 +1170,19 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
             );
         }
 
-        let st = self.map.structure();
-        assert_eq!(st.stats, s, "structure().stats vs stats(), {ctx}");
+        s
+    }
+
+    /// `structure()` (every tophash byte of both arrays) against `stats()`
+    /// and Go's rules: no evacuated marks in the current array, no full slot
+    /// after `emptyRest`, old buckets below `nevacuate` evacuated, full slots
+    /// counting to `len`.
+    fn check_structure_view(&self, s: &MapStats, st: &MapStructure) {
+        self.count(|s| s.structure_checks += 1);
+        let ctx = self.ctx();
+        let len = self.model.len();
+        let has = s.buckets_addr != 0;
+        assert_eq!(&st.stats, s, "structure().stats vs stats(), {ctx}");
         let mut full = 0usize;
         let mut overflow = 0usize;
         let mut max_chain = 0usize;
@@ -1119,6 +1282,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
     /// The contents through `iter()` in one pass: every entry yielded once,
     /// each with the model's value, and nothing missing.
     pub fn check_contents(&self) {
+        self.count(|s| s.contents_checks += 1);
         let ctx = self.ctx();
         let len = self.model.len();
         let mut seen: HashSet<&K> = HashSet::with_capacity_and_hasher(len, Default::default());
@@ -1129,76 +1293,99 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
             }
             assert!(seen.insert(k), "iter() yielded {k:?} twice, {ctx}");
         }
-        if seen.len() != len {
-            let mut missing: Vec<&K> = self.model.keys().filter(|k| !seen.contains(k)).collect();
-            missing.sort_by_key(|k| k.id());
-            missing.truncate(10);
-            panic!(
-                "iter() yielded {} of {len} entries; missing {missing:?}, {ctx}",
-                seen.len()
-            );
-        }
+        self.assert_all_seen(&seen, "iter()", &ctx);
     }
 
     /// Full contents through every read path, then the structure, then the
     /// location of every key (when the map is small enough).
     pub fn check_full(&self) {
+        self.count(|s| s.full_checks += 1);
         let ctx = self.ctx();
         self.check_cheap();
         let len = self.model.len();
 
+        // iter(): every entry once, with the model's value, none missing.
+        // (Keys are compared by reference: no clones, so the check costs
+        // little more than the iteration.)
         let it = self.map.iter();
         check_size_hint(&it, len, &ctx);
-        let mut seen: HashMap<K, V> = HashMap::with_capacity_and_hasher(len, Default::default());
+        let mut seen: HashSet<&K> = HashSet::with_capacity_and_hasher(len, Default::default());
         let mut order: Vec<&K> = Vec::with_capacity(len);
         for (k, v) in it {
-            assert!(
-                seen.insert(k.clone(), v.clone()).is_none(),
-                "iter yielded {k:?} twice, {ctx}"
-            );
+            match self.model.get(k) {
+                Some(want) => assert_eq!(v, want, "iter() value of {k:?}, {ctx}"),
+                None => panic!("iter() yielded {k:?}, which the model does not have, {ctx}"),
+            }
+            assert!(seen.insert(k), "iter yielded {k:?} twice, {ctx}");
             order.push(k);
         }
-        assert_maps_eq(&seen, &self.model, format_args!("iter, {ctx}"));
+        self.assert_all_seen(&seen, "iter()", &ctx);
         // An unchanged map iterates in the same order every time, so keys()
         // and values() correspond to iter().
-        let keys: Vec<&K> = self.map.keys().collect();
-        assert!(keys == order, "keys() order differs from iter(), {ctx}");
-        let again: Vec<&K> = (&self.map).into_iter().map(|(k, _)| k).collect();
-        assert!(again == order, "second iteration order differs, {ctx}");
+        assert!(
+            self.map.keys().eq(order.iter().copied()),
+            "keys() order differs from iter(), {ctx}"
+        );
+        assert!(
+            (&self.map)
+                .into_iter()
+                .map(|(k, _)| k)
+                .eq(order.iter().copied()),
+            "second iteration order differs, {ctx}"
+        );
+        let mut values = 0;
         for (v, k) in self.map.values().zip(order.iter()) {
             assert_eq!(
                 Some(v),
                 self.model.get(*k),
                 "values() does not follow keys(), {ctx}"
             );
+            values += 1;
         }
+        assert_eq!(values, len, "values() count, {ctx}");
         assert_eq!(self.map.values().count(), len, "values() count, {ctx}");
         for (k, v) in &self.model {
             assert_eq!(self.map.get(k), Some(v), "get({k:?}), {ctx}");
         }
 
-        let mut rset = HashSet::with_capacity_and_hasher(len, Default::default());
+        seen.clear();
         for (k, v) in self.map.iter_randomized() {
             assert_eq!(
                 self.model.get(k),
                 Some(v),
                 "iter_randomized yielded {k:?}, {ctx}"
             );
-            assert!(rset.insert(k), "iter_randomized yielded {k:?} twice, {ctx}");
+            assert!(seen.insert(k), "iter_randomized yielded {k:?} twice, {ctx}");
         }
-        assert_eq!(rset.len(), len, "iter_randomized count, {ctx}");
+        assert_eq!(seen.len(), len, "iter_randomized count, {ctx}");
 
-        self.check_structure();
-
+        let s = self.check_stats();
+        let st = self.map.structure();
+        self.check_structure_view(&s, &st);
         if len <= self.limits.locate_max_len {
-            self.check_locations();
+            self.check_locations(&st);
+        }
+    }
+
+    /// Panics naming a few model keys missing from `seen` unless it holds
+    /// as many keys as the model (it holds only model keys).
+    fn assert_all_seen(&self, seen: &HashSet<&K>, what: &str, ctx: &Ctx<'_>) {
+        let len = self.model.len();
+        if seen.len() != len {
+            let mut missing: Vec<&K> = self.model.keys().filter(|k| !seen.contains(k)).collect();
+            missing.sort_by_key(|k| k.id());
+            missing.truncate(10);
+            panic!(
+                "{what} yielded {} of {len} entries; missing {missing:?}, {ctx}",
+                seen.len()
+            );
         }
     }
 
     /// Every key lies in the bucket its hash names, under its tophash.
-    fn check_locations(&self) {
+    fn check_locations(&self, st: &MapStructure) {
+        self.count(|s| s.location_checks += 1);
         let ctx = self.ctx();
-        let st = self.map.structure();
         let b = st.stats.b;
         let hasher = self.map.hasher();
         for k in self.model.keys() {
