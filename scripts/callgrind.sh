@@ -21,7 +21,7 @@ fi
 SIZES=${2:-"1000 100000"}
 KEYS=${3:-"rand seq"}
 MAPS=${4:-"gomap std"}
-WORKLOADS=${WORKLOADS:-"insert insert_presized lookup_hit lookup_miss remove iterate churn"}
+WORKLOADS=${WORKLOADS:-"insert insert_presized lookup_hit lookup_miss remove iterate iterate_next churn"}
 out=$(mktemp -d)
 count() { # map workload n keys -> instructions per op
   valgrind --tool=callgrind --toggle-collect='*measured_*' \

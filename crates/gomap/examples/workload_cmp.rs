@@ -15,7 +15,8 @@
 //! - map: `gomap`, `std` (both foldhash::fast with a fixed seed), or
 //!   `gomap_quality`, `std_quality` (foldhash::quality, fixed seed);
 //! - name: `insert` (growing from empty), `insert_presized`, `lookup_hit`,
-//!   `lookup_miss`, `remove`, `iterate`, `churn`, as in benches/throughput.rs;
+//!   `lookup_miss`, `remove`, `iterate` (`fold`), `churn`, as in
+//!   benches/throughput.rs, and `iterate_next` (a `for` loop: `next()`);
 //! - keys: SplitMix64 of 0..n (`rand`, default) or 0..n itself (`seq`);
 //!   misses are keys n..2n.
 //!
@@ -38,6 +39,7 @@ trait Map: Sized {
     fn get(&self, k: &u64) -> Option<&u64>;
     fn remove(&mut self, k: &u64) -> Option<u64>;
     fn sum(&self) -> u64;
+    fn sum_next(&self) -> u64;
 }
 
 macro_rules! map_impl {
@@ -64,6 +66,14 @@ macro_rules! map_impl {
             #[inline]
             fn sum(&self) -> u64 {
                 self.iter().fold(0, |a, (k, v)| a.wrapping_add(k ^ v))
+            }
+            #[inline]
+            fn sum_next(&self) -> u64 {
+                let mut a = 0u64;
+                for (k, v) in self {
+                    a = a.wrapping_add(k ^ v);
+                }
+                a
             }
         }
     };
@@ -127,6 +137,11 @@ fn measured_iterate<M: Map>(m: &M) -> u64 {
 }
 
 #[inline(never)]
+fn measured_iterate_next<M: Map>(m: &M) -> u64 {
+    black_box(m).sum_next()
+}
+
+#[inline(never)]
 fn measured_churn<M: Map>(m: &mut M, add: &[u64], del: &[u64]) -> u64 {
     let mut s = 0u64;
     for (i, (a, r)) in add.iter().zip(del).enumerate() {
@@ -144,6 +159,7 @@ fn run<M: Map>(name: &str, keys: &[u64], misses: &[u64]) -> Option<u64> {
         "lookup_miss" => measured_lookup(&filled::<M>(keys), misses),
         "remove" => measured_remove(&mut filled::<M>(keys), keys),
         "iterate" => measured_iterate(&filled::<M>(keys)),
+        "iterate_next" => measured_iterate_next(&filled::<M>(keys)),
         "churn" => measured_churn(&mut filled::<M>(keys), misses, keys),
         _ => return None,
     };
@@ -153,7 +169,7 @@ fn run<M: Map>(name: &str, keys: &[u64], misses: &[u64]) -> Option<u64> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let usage = "usage: workload_cmp <gomap|std|gomap_quality|std_quality> \
-                 <insert|insert_presized|lookup_hit|lookup_miss|remove|iterate|churn> <n> [seq|rand]";
+                 <insert|insert_presized|lookup_hit|lookup_miss|remove|iterate|iterate_next|churn> <n> [seq|rand]";
     let (Some(map), Some(name), Some(n)) = (args.get(1), args.get(2), args.get(3)) else {
         eprintln!("{usage}");
         return ExitCode::from(2);
