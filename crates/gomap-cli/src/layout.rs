@@ -200,3 +200,155 @@ pub fn live_check<K: MenuType, V: MenuType>(entries: u64) -> LiveCheck {
         failures,
     }
 }
+
+/// Go's `hmap` on a 64-bit machine (`runtime/map.go`, Go 1.19–1.23): name,
+/// offset, size, Go type. These are Go's facts; GoMap's side is read live.
+pub const GO_HMAP: [(&str, usize, usize, &str); 9] = [
+    ("count", 0, 8, "int"),
+    ("flags", 8, 1, "uint8"),
+    ("B", 9, 1, "uint8"),
+    ("noverflow", 10, 2, "uint16"),
+    ("hash0", 12, 4, "uint32"),
+    ("buckets", 16, 8, "unsafe.Pointer"),
+    ("oldbuckets", 24, 8, "unsafe.Pointer"),
+    ("nevacuate", 32, 8, "uintptr"),
+    ("extra", 40, 8, "*mapextra"),
+];
+/// `unsafe.Sizeof(hmap{})` on a 64-bit machine.
+pub const GO_HMAP_SIZE: usize = 48;
+/// `unsafe.Sizeof(m)` for a map variable: one pointer to the `hmap`.
+pub const GO_MAP_VARIABLE_SIZE: usize = 8;
+
+/// One field of the header, Go's and GoMap's side by side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeaderRow {
+    /// Go's name.
+    pub field: &'static str,
+    /// Go's offset and size (None: GoMap only).
+    pub go_offset: Option<usize>,
+    /// See `go_offset`.
+    pub go_size: Option<usize>,
+    /// Go's type.
+    pub go_type: &'static str,
+    /// GoMap's offset and size, read from the compiled type (None: Go only).
+    pub offset: Option<usize>,
+    /// See `offset`.
+    pub size: Option<usize>,
+    /// Why they differ (or that they do not).
+    pub why: String,
+}
+
+/// The header comparison for `GoMap<K, V>`, computed from
+/// `GoMap::header_fields()` and `size_of`, never from remembered numbers.
+pub fn header_rows<K, V>() -> (Vec<HeaderRow>, usize) {
+    let fields = GoMap::<K, V>::header_fields();
+    let size = std::mem::size_of::<GoMap<K, V>>();
+    let mut rows = Vec::new();
+    for (name, go_off, go_size, go_type) in GO_HMAP {
+        let live = fields.iter().find(|f| f.name == name);
+        let why = match live {
+            None => "not in GoMap's header".to_string(),
+            Some(f) => {
+                let mut why = match name {
+                    "count" => "entries; first in both, so len() is one load".to_string(),
+                    "flags" => "bits iterator 1, oldIterator 2, sameSizeGrow 8; hashWriting 4 is never set: \
+                                Rust rejects concurrent writes at compile time"
+                        .to_string(),
+                    "B" => "log2 of the bucket count".to_string(),
+                    "noverflow" => "overflow buckets made (exact below B = 16, sampled above, as Go)".to_string(),
+                    "hash0" => format!(
+                        "Go keeps a uint32 seed; GoMap keeps the whole BuildHasher S ({} bytes here)",
+                        f.size
+                    ),
+                    "buckets" | "oldbuckets" => "Option<NonNull<u8>>: None is Go's nil, same 8 bytes".to_string(),
+                    "nevacuate" => "old buckets below it are evacuated".to_string(),
+                    "extra" if f.size == 8 => {
+                        "a pointer to bookkeeping allocated only when needed, like Go's *mapextra".to_string()
+                    }
+                    "extra" => format!(
+                        "overflow pool, page-release and cursor bookkeeping, {} bytes inline (Go: a pointer to mapextra)",
+                        f.size
+                    ),
+                    _ => String::new(),
+                };
+                if f.offset != go_off {
+                    // What pushed it: padding right before it, or larger fields earlier.
+                    let prev_end = fields
+                        .iter()
+                        .filter(|p| p.offset < f.offset)
+                        .map(|p| p.offset + p.size)
+                        .max()
+                        .unwrap_or(0);
+                    let reason = if prev_end < f.offset {
+                        format!(
+                            "{} bytes of alignment padding before it",
+                            f.offset - prev_end
+                        )
+                    } else {
+                        "a larger field before it".to_string()
+                    };
+                    why.push_str(&format!(
+                        "; offset {:+} from Go's: {reason}",
+                        f.offset as isize - go_off as isize
+                    ));
+                }
+                why
+            }
+        };
+        rows.push(HeaderRow {
+            field: name,
+            go_offset: Some(go_off),
+            go_size: Some(go_size),
+            go_type,
+            offset: live.map(|f| f.offset),
+            size: live.map(|f| f.size),
+            why,
+        });
+    }
+    for f in fields
+        .iter()
+        .filter(|f| GO_HMAP.iter().all(|g| g.0 != f.name))
+    {
+        rows.push(HeaderRow {
+            field: f.name,
+            go_offset: None,
+            go_size: None,
+            go_type: "",
+            offset: Some(f.offset),
+            size: Some(f.size),
+            why: "GoMap only".to_string(),
+        });
+    }
+    (rows, size)
+}
+
+/// The comparison as aligned text.
+pub fn header_table(rows: &[HeaderRow], size: usize, rust_type: &str) -> String {
+    use std::fmt::Write as _;
+    let opt = |v: Option<usize>| v.map_or("-".to_string(), |v| v.to_string());
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "  {:<11} {:>6} {:>5}  {:<15}| {:>6} {:>5}  why",
+        "field", "Go off", "size", "Go type", "GoMap", "size"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "  {:<11} {:>6} {:>5}  {:<15}| {:>6} {:>5}  {}",
+            r.field,
+            opt(r.go_offset),
+            opt(r.go_size),
+            r.go_type,
+            opt(r.offset),
+            opt(r.size),
+            r.why
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  total: Go's hmap {GO_HMAP_SIZE} bytes, reached through the map variable, one {GO_MAP_VARIABLE_SIZE}-byte pointer \
+         (unsafe.Sizeof(m) == 8);\n  {rust_type} is {size} bytes and is the variable itself: no pointer, no separate header allocation."
+    );
+    s
+}

@@ -32,12 +32,16 @@ enum Cmd {
     Tour(TourArgs),
     /// Show the bucket layout for a key and value type, checked against a live map
     Layout(LayoutArgs),
-    /// Print one line per growth event while filling a map (like Go's gctrace)
+    /// Print one line per growth while filling a map: B, addresses, memory, when the old array is freed
     Trace(TraceArgs),
     /// Draw the live structure of a map: header, buckets, tophash bytes, overflow chains
     Render(RenderArgs),
     /// Time every insert of gomap and std's HashMap growing to N entries
     Bench(BenchArgs),
+    /// Follow Go's GC marking chain through a live map: header, arrays, overflow buckets, data
+    Walk(WalkArgs),
+    /// Range over a map: stable iter(), Go's random start per range, deleting and inserting mid-range
+    Range(RangeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -89,7 +93,9 @@ pub struct TraceArgs {
     /// Capacity hint for the map (GoMap::with_capacity)
     #[arg(long, default_value_t = 0)]
     pub hint: u64,
-    /// After filling, run this many remove+insert pairs (shows same-size growth)
+    /// After filling, run this many remove+insert pairs. A same-size growth happens when Go's
+    /// noverflow (overflow buckets made) reaches 2^min(B, 15) before a doubling is due: churn
+    /// at full load keeps making overflow buckets, e.g. --n 832 --churn 100000 shows one
     #[arg(long, value_name = "OPS", default_value_t = 0)]
     pub churn: u64,
     /// Key type (values are u64)
@@ -153,6 +159,56 @@ pub struct BenchArgs {
     pub format: TextOrJson,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum WalkFormat {
+    /// An indented tree for people
+    Text,
+    /// Exactly GoMap::heap_walk()'s objects
+    Json,
+    /// Mermaid flowchart
+    Mermaid,
+    /// Standalone SVG picture
+    Svg,
+}
+
+#[derive(Debug, Args)]
+pub struct WalkArgs {
+    /// Entries to insert (scattered keys)
+    #[arg(long, default_value_t = 20)]
+    pub n: u64,
+    /// Key type (string: each key's own buffer is the chain's last link)
+    #[arg(long, value_name = "TYPE", default_value = "u64")]
+    pub key: TypeName,
+    /// Value type (big: stored behind a pointer, one object each)
+    #[arg(long, value_name = "TYPE", default_value = "u64")]
+    pub value: TypeName,
+    /// Keep inserting past N until a growth is in progress (both arrays)
+    #[arg(long)]
+    pub mid_growth: bool,
+    /// Output format [default: from the -o file's extension (.svg, .json, .mmd), else text]
+    #[arg(long, value_enum)]
+    pub format: Option<WalkFormat>,
+    /// Write to FILE instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RangeArgs {
+    /// Entries in the map (keys 0..N)
+    #[arg(long, default_value_t = 12)]
+    pub n: u64,
+    /// Key type (values are u64)
+    #[arg(long, value_name = "TYPE", default_value = "u64")]
+    pub key: TypeName,
+    /// Lines shown of each listing (text format)
+    #[arg(long, default_value_t = 16)]
+    pub rows: usize,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TextOrJson,
+}
+
 /// Turns clap's multi-line usage errors into the tool's one-line form.
 fn one_line(e: &clap::Error) -> String {
     let text = e.render().to_string();
@@ -186,6 +242,8 @@ fn main() -> ExitCode {
         Cmd::Trace(a) => cmd::trace::run(&a),
         Cmd::Render(a) => cmd::render::run(&a),
         Cmd::Bench(a) => cmd::bench::run(&a),
+        Cmd::Walk(a) => cmd::walk::run(&a),
+        Cmd::Range(a) => cmd::range::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,24 +5,102 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Writes `bytes` to `path` atomically: into a temporary file in the same
-/// directory, flushed, then renamed over `path`. On any failure the temporary
-/// file is removed and `path` is left as it was, so no partial file is left
-/// behind.
+/// Where a write to a path really goes, decided before writing.
+enum Target {
+    /// A regular file, or nothing yet: replace it whole (temp file + rename).
+    /// The path is the symlink's final target when the user named a link,
+    /// so the link itself survives.
+    Replace(PathBuf),
+    /// A FIFO, a character device (`/dev/stdout`, `/dev/null`) or a socket:
+    /// renaming over it would destroy it, so open it and write through.
+    WriteThrough(PathBuf),
+}
+
+/// Resolves symlinks (the link stays, its target is written) and refuses
+/// what must never be written: directories and block devices.
+fn target(path: &Path) -> Result<Target> {
+    let refuse = |why: &str| CliError::msg(format!("cannot write {}: {why}", path.display()));
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Target::Replace(path.to_path_buf()))
+        }
+        Err(e) => return Err(refuse(&e.to_string())),
+    };
+    let (real, meta) = if meta.file_type().is_symlink() {
+        // Follow the whole chain; a dangling link names the file to create.
+        match fs::canonicalize(path) {
+            Ok(real) => {
+                let m = fs::metadata(&real).map_err(|e| refuse(&e.to_string()))?;
+                (real, m)
+            }
+            Err(_) => {
+                let mut real = path.to_path_buf();
+                for _ in 0..40 {
+                    match fs::read_link(&real) {
+                        Ok(t) => {
+                            real = match real.parent() {
+                                Some(d) if t.is_relative() => d.join(t),
+                                _ => t,
+                            }
+                        }
+                        Err(_) => break,
+                    }
+                }
+                if fs::symlink_metadata(&real).is_ok() {
+                    return Err(refuse("too many levels of symbolic links"));
+                }
+                return Ok(Target::Replace(real));
+            }
+        }
+    } else {
+        (path.to_path_buf(), meta)
+    };
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        return Err(refuse("it is a directory"));
+    }
+    if ft.is_file() {
+        return Ok(Target::Replace(real));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_block_device() {
+            return Err(refuse("it is a block device; refusing to overwrite it"));
+        }
+    }
+    Ok(Target::WriteThrough(real))
+}
+
+/// Writes `bytes` to `path`. A regular file (or a new one) is written
+/// atomically: into a temporary file in the same directory, flushed, then
+/// renamed over it, so no partial file is ever left behind. A symlink is
+/// followed and its target written (the link stays a link). A FIFO or a
+/// character device is opened and written through (renaming over it would
+/// replace the special file with a regular one); directories and block
+/// devices are refused.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let fail = |what: &str, e: std::io::Error| {
         CliError::msg(format!("cannot write {}: {what}: {e}", path.display()))
     };
-    let file_name = path.file_name().ok_or_else(|| {
+    let real = match target(path)? {
+        Target::Replace(real) => real,
+        Target::WriteThrough(real) => {
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .open(&real)
+                .map_err(|e| fail("open", e))?;
+            return f.write_all(bytes).map_err(|e| match e.kind() {
+                std::io::ErrorKind::BrokenPipe => CliError::BrokenPipe,
+                _ => fail("write", e),
+            });
+        }
+    };
+    let file_name = real.file_name().ok_or_else(|| {
         CliError::msg(format!("cannot write {}: not a file name", path.display()))
     })?;
-    if path.is_dir() {
-        return Err(CliError::msg(format!(
-            "cannot write {}: it is a directory",
-            path.display()
-        )));
-    }
-    let dir = match path.parent() {
+    let dir = match real.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
@@ -35,7 +113,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         f.write_all(bytes).map_err(|e| fail("write", e))?;
         f.sync_all().map_err(|e| fail("sync", e))?;
         drop(f);
-        fs::rename(&tmp, path).map_err(|e| fail("rename", e))
+        fs::rename(&tmp, &real).map_err(|e| fail("rename", e))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -94,16 +172,29 @@ pub fn addr(a: usize) -> String {
     }
 }
 
-/// Fails early, before a long run, if `path` cannot be written: its
-/// directory must exist and accept a new file.
+/// Fails early, before a long run, if `path` cannot be written: a file to
+/// be replaced needs a directory that accepts a new file; a FIFO or device
+/// must open for writing (a FIFO is checked later, when written, since
+/// opening it waits for a reader).
 pub fn check_writable(path: &Path) -> Result<()> {
-    if path.is_dir() {
-        return Err(CliError::msg(format!(
-            "cannot write {}: it is a directory",
-            path.display()
-        )));
-    }
-    let dir = match path.parent() {
+    let real = match target(path)? {
+        Target::Replace(real) => real,
+        Target::WriteThrough(real) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::FileTypeExt;
+                if fs::metadata(&real).is_ok_and(|m| m.file_type().is_fifo()) {
+                    return Ok(());
+                }
+            }
+            return fs::OpenOptions::new()
+                .write(true)
+                .open(&real)
+                .map(drop)
+                .map_err(|e| CliError::msg(format!("cannot write {}: {e}", path.display())));
+        }
+    };
+    let dir = match real.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };

@@ -1,9 +1,10 @@
-//! Growth events detected by polling the O(1) header after every write, in
-//! the spirit of Go's `GODEBUG=gctrace=1`.
+//! Growth events detected by polling the O(1) header after every write, one
+//! line per growth. The lines look like `GODEBUG=gctrace=1`'s, but gctrace
+//! traces garbage-collection cycles; Go has no switch that traces map growth.
 
 use crate::alloc::AllocSnapshot;
 use crate::plot::{GrowthMark, GrowthSample};
-use gomap::{GoMap, HeaderView};
+use gomap::{GoMap, HeaderView, MapStats};
 use serde::Serialize;
 use std::hash::BuildHasher;
 
@@ -27,7 +28,37 @@ impl GrowthKind {
     }
 }
 
-/// The end of an evacuation.
+/// Where a map's heap bytes are at one moment (from [`GoMap::stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Memory {
+    /// The current bucket array (with its pre-allocated overflow buckets).
+    pub array_bytes: usize,
+    /// The old array: being evacuated, or (1 MiB and more) being handed
+    /// back to the OS after its growth finished, until it is freed.
+    pub old_array_bytes: usize,
+    /// Overflow buckets allocated on their own.
+    pub overflow_bytes: usize,
+    /// Bytes of the old array already handed back to the OS (still
+    /// allocated, so counted in `old_array_bytes`, but no longer resident).
+    pub released_bytes: usize,
+    /// Everything the map holds (`stats().heap_bytes`).
+    pub heap_bytes: usize,
+}
+
+impl Memory {
+    /// The numbers of `s`.
+    pub fn of(s: &MapStats) -> Memory {
+        Memory {
+            array_bytes: s.array_bytes,
+            old_array_bytes: s.old_array_bytes,
+            overflow_bytes: s.overflow_bytes,
+            released_bytes: s.released_bytes,
+            heap_bytes: s.heap_bytes,
+        }
+    }
+}
+
+/// The end of an evacuation, and the moment its old array was freed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Finish {
     /// Writes (inserts and removes) from the one that started the growth to
@@ -37,9 +68,24 @@ pub struct Finish {
     pub at_write: u64,
     /// Entries when it finished.
     pub len: usize,
-    /// Bytes freed during that write: the old array (with a counting allocator).
+    /// The map's memory right after that write.
+    pub memory: Memory,
+    /// The old array's allocation. Below 1 MiB it is freed by the write that
+    /// finishes the evacuation; from 1 MiB on it is handed back to the OS a
+    /// chunk per write (`madvise`) and freed a few writes later.
+    pub old_array_bytes: usize,
+    /// The write that freed the old array (None: not yet freed at the end).
+    pub freed_at_write: Option<u64>,
+    /// Entries when the old array was freed.
+    pub freed_len: Option<usize>,
+    /// Bytes of the old array handed back to the OS before it was freed.
+    pub released_bytes: usize,
+    /// Bytes the allocator saw freed during the write that freed the old
+    /// array (the array, and any overflow buckets freed with it; 0 without
+    /// a counting allocator or while not yet freed).
     pub freed_bytes: u64,
-    /// Live heap bytes after the old array was freed.
+    /// Live heap bytes after the write that freed the old array (after the
+    /// evacuation while not yet freed).
     pub heap_after: usize,
 }
 
@@ -73,6 +119,8 @@ pub struct GrowthEvent {
     pub new_bytes: u64,
     /// Live heap bytes after it (the new array is allocated).
     pub heap_after: usize,
+    /// The map's memory right after the write that started it.
+    pub memory: Memory,
     /// When the evacuation finished and the old array was freed.
     pub finished: Option<Finish>,
 }
@@ -118,6 +166,16 @@ pub enum Transition {
     Finished(usize),
     /// A growth started and finished in the same write.
     StartedAndFinished(usize),
+    /// A large old array, retired when its growth finished, was freed
+    /// (index into `events`).
+    Freed(usize),
+}
+
+/// Bytes of a bucket array of `2^b` heads as the map allocates it (Go's
+/// rule: `2^(b-4)` pre-allocated overflow buckets from b = 4).
+fn array_bytes<K, V, S>(b: u8) -> usize {
+    let pool = if b >= 4 { 1usize << (b - 4) } else { 0 };
+    ((1usize << b) + pool) * GoMap::<K, V, S>::layout().bucket_size
 }
 
 impl GrowthTracer {
@@ -193,6 +251,40 @@ impl GrowthTracer {
         self.writes += 1;
         let p = self.prev;
         let mut t = Transition::None;
+        // A large old array retired by an earlier write was freed by this
+        // one (by its last release step, or by a new growth starting).
+        if p.retiring_bytes > 0 && h.retiring_bytes == 0 {
+            if let Some(f) = self
+                .events
+                .iter_mut()
+                .rev()
+                .find_map(|e| e.finished.as_mut())
+            {
+                if f.freed_at_write.is_none() {
+                    f.freed_at_write = Some(self.writes);
+                    f.freed_len = Some(h.count);
+                    f.released_bytes = p.released_bytes;
+                    f.freed_bytes = d.bytes_freed;
+                    f.heap_after = heap;
+                    t = Transition::Freed(self.events.len() - 1);
+                }
+            }
+        }
+        let finish = |writes: u64, stats: &MapStats, old_array_bytes: usize| {
+            let freed_now = h.retiring_bytes == 0;
+            Finish {
+                writes,
+                at_write: self.writes,
+                len: h.count,
+                memory: Memory::of(stats),
+                old_array_bytes,
+                freed_at_write: freed_now.then_some(self.writes),
+                freed_len: freed_now.then_some(h.count),
+                released_bytes: if freed_now { 0 } else { h.released_bytes },
+                freed_bytes: if freed_now { d.bytes_freed } else { 0 },
+                heap_after: heap,
+            }
+        };
         if p.buckets == 0 && h.buckets != 0 && h.oldbuckets == 0 && h.b == p.b {
             self.first_alloc = Some(FirstAlloc {
                 at_write: self.writes,
@@ -206,6 +298,7 @@ impl GrowthTracer {
             && (h.oldbuckets != 0 || h.b != p.b || h.buckets != p.buckets)
         {
             let idx = self.events.len();
+            let stats = m.stats();
             let mut ev = GrowthEvent {
                 event: idx + 1,
                 kind: if h.b > p.b {
@@ -220,35 +313,31 @@ impl GrowthTracer {
                 buckets: h.buckets,
                 oldbuckets: p.buckets,
                 noverflow_before: p.noverflow,
-                overflow_buckets: m.stats().overflow_buckets,
+                overflow_buckets: stats.overflow_buckets,
                 heap_before: prev_live,
                 new_bytes: d.bytes_allocated,
                 heap_after: heap,
+                memory: Memory::of(&stats),
                 finished: None,
             };
             if h.oldbuckets == 0 {
-                ev.finished = Some(Finish {
-                    writes: 1,
-                    at_write: self.writes,
-                    len: h.count,
-                    freed_bytes: d.bytes_freed,
-                    heap_after: heap,
-                });
+                // Started and finished in one write: the old array is the
+                // one that was current before it.
+                let old = array_bytes::<K, V, S>(p.b);
+                ev.finished = Some(finish(1, &stats, old));
                 t = Transition::StartedAndFinished(idx);
             } else {
                 t = Transition::Started(idx);
             }
             self.events.push(ev);
         } else if p.oldbuckets != 0 && h.oldbuckets == 0 {
+            let stats = m.stats();
+            let at_write = self.writes;
             if let Some(ev) = self.events.last_mut() {
                 if ev.finished.is_none() {
-                    ev.finished = Some(Finish {
-                        writes: self.writes - ev.at_write + 1,
-                        at_write: self.writes,
-                        len: h.count,
-                        freed_bytes: d.bytes_freed,
-                        heap_after: heap,
-                    });
+                    // Measured when the growth started, while it was live.
+                    let old = ev.memory.old_array_bytes;
+                    ev.finished = Some(finish(at_write - ev.at_write + 1, &stats, old));
                     t = Transition::Finished(self.events.len() - 1);
                 }
             }
@@ -298,15 +387,21 @@ impl GrowthTracer {
             .iter()
             .map(|e| GrowthMark {
                 started_at: e.len as u64,
-                freed_at: e.finished.map(|f| f.len as u64),
-                freed_bytes: e.finished.map_or(0, |f| f.freed_bytes),
+                freed_at: e.finished.and_then(|f| f.freed_len).map(|l| l as u64),
+                freed_bytes: e
+                    .finished
+                    .filter(|f| f.freed_at_write.is_some())
+                    .map_or(0, |f| f.old_array_bytes as u64),
             })
             .collect()
     }
 }
 
-/// One line for a growth event, gctrace style.
+/// One line for a growth event, gctrace style: when it started, the memory
+/// then (current array, old array, overflow buckets), when the evacuation
+/// finished, and when the old array was really freed.
 pub fn event_line(e: &GrowthEvent, heap_known: bool) -> String {
+    use crate::output::{addr, human_bytes, plural};
     let mut s = format!(
         "grow {:<3} @write {:<8} {:<9} len {:<8} B {:>2} -> {:<2} buckets {} old {} overflow {} (noverflow {})",
         e.event,
@@ -315,35 +410,54 @@ pub fn event_line(e: &GrowthEvent, heap_known: bool) -> String {
         e.len,
         e.b_old,
         e.b_new,
-        crate::output::addr(e.buckets),
-        crate::output::addr(e.oldbuckets),
+        addr(e.buckets),
+        addr(e.oldbuckets),
         e.overflow_buckets,
         e.noverflow_before,
     );
+    let m = e.memory;
+    s.push_str(&format!(
+        " map heap {} (array {} + old {} + overflow {})",
+        human_bytes(m.heap_bytes),
+        human_bytes(m.array_bytes),
+        human_bytes(m.old_array_bytes),
+        human_bytes(m.overflow_bytes)
+    ));
     if heap_known {
         s.push_str(&format!(
-            " heap {} -> {} (+{} new array)",
-            crate::output::human_bytes(e.heap_before),
-            crate::output::human_bytes(e.heap_after),
-            crate::output::human_bytes(e.new_bytes as usize)
+            " (+{} new array)",
+            human_bytes(e.new_bytes as usize)
         ));
     }
     match e.finished {
         Some(f) => {
             s.push_str(&format!(
-                " | evacuated after {} write{} (len {}), old array freed",
-                f.writes,
-                if f.writes == 1 { "" } else { "s" },
+                " | evacuated after {} (len {})",
+                plural(f.writes, "write"),
                 f.len
             ));
-            if heap_known {
-                s.push_str(&format!(
-                    " (-{})",
-                    crate::output::human_bytes(f.freed_bytes as usize)
-                ));
+            match (f.freed_at_write, f.freed_len) {
+                (Some(at), _) if at == f.at_write => s.push_str(&format!(
+                    ", old array freed (-{})",
+                    human_bytes(f.old_array_bytes)
+                )),
+                (Some(at), Some(len)) => s.push_str(&format!(
+                    ", old array ({}) handed back to the OS ({} released) and freed {} later (len {len})",
+                    human_bytes(f.old_array_bytes),
+                    human_bytes(f.released_bytes),
+                    plural(at - f.at_write, "write"),
+                )),
+                _ => s.push_str(&format!(
+                    ", old array ({}) still being handed back to the OS ({} released so far)",
+                    human_bytes(f.old_array_bytes),
+                    human_bytes(f.released_bytes)
+                )),
             }
         }
-        None => s.push_str(" | evacuation still in progress"),
+        None => s.push_str(&format!(
+            " | evacuation still in progress ({} of the old array released)",
+            human_bytes(e.memory.released_bytes)
+        )),
     }
     s
 }

@@ -96,6 +96,22 @@ pub trait MenuType: Hash + Eq + Clone + Debug + 'static {
     const OWNED_HEAP: usize = 0;
     /// The `i`-th value; distinct for distinct `i < DISTINCT`.
     fn from_index(i: u64) -> Self;
+    /// The `i`-th of a scattered sequence of distinct values (pictures are
+    /// drawn from these, not from `0..n`): `from_index(splitmix64(i))` where
+    /// the type has 2^64 distinct values, else `from_index(i)`.
+    fn scattered(i: u64) -> Self {
+        if Self::DISTINCT == u64::MAX {
+            Self::from_index(crate::harness::splitmix64(i))
+        } else {
+            Self::from_index(i)
+        }
+    }
+    /// The heap buffer this value owns, as (address, capacity in bytes):
+    /// the last link of Go's GC marking chain for a string key. `None` for
+    /// plain data.
+    fn heap_buffer(&self) -> Option<(usize, usize)> {
+        None
+    }
 }
 
 macro_rules! int_menu {
@@ -117,6 +133,9 @@ impl MenuType for String {
     const OWNED_HEAP: usize = 16;
     fn from_index(i: u64) -> Self {
         format!("key-{i}")
+    }
+    fn heap_buffer(&self) -> Option<(usize, usize)> {
+        (self.capacity() > 0).then(|| (self.as_ptr() as usize, self.capacity()))
     }
 }
 

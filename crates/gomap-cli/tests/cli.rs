@@ -386,7 +386,7 @@ fn bench_reports_both_contenders_and_plots() {
 }
 
 #[test]
-fn tour_writes_three_pictures() {
+fn tour_writes_four_pictures_and_every_section() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("pics");
     let text = String::from_utf8(
@@ -408,7 +408,10 @@ fn tour_writes_three_pictures() {
         "5. with_capacity(hint)",
         "6. Growth trace to 100 000 entries",
         "7. Heap bytes over growth",
-        "8. Pictures",
+        "8. The GC marking chain",
+        "9. Iteration",
+        "10. Common misconceptions",
+        "11. Pictures",
     ] {
         assert!(text.contains(section), "missing {section:?}");
     }
@@ -417,7 +420,7 @@ fn tour_writes_three_pictures() {
         "{text}"
     );
     assert!(text.contains("is 144 bytes"));
-    for name in ["structure.svg", "growth.svg", "latency.svg"] {
+    for name in ["structure.svg", "walk.svg", "growth.svg", "latency.svg"] {
         let p = out_dir.join(name);
         assert!(
             text.contains(&p.display().to_string()),
@@ -425,8 +428,17 @@ fn tour_writes_three_pictures() {
         );
         svg_doc(&std::fs::read_to_string(&p).unwrap());
     }
-    // Nothing but the three pictures.
-    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 3);
+    // Nothing but the four pictures.
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 4);
+    // Every misconception is checked live, and none fails.
+    assert!(!text.contains("NOT as stated"), "{text}");
+    assert!(text.contains("the 9th grows it, checked"), "{text}");
+    assert!(text.contains("hashWriting 4"), "{text}");
+    assert!(text.contains("no entry was yielded twice: yes"), "{text}");
+    assert!(
+        !text.contains("like GODEBUG=gctrace=1"),
+        "gctrace traces GC cycles, not maps"
+    );
     assert!(!Path::new(&out_dir).join(".structure.svg.tmp").exists());
 }
 

@@ -785,6 +785,8 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 }
                 None => {
                     *ended = true;
+                    // At the end nothing is current (issue 10 item 2).
+                    *current = Current::None;
                     false
                 }
             }

@@ -68,7 +68,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Cursor<'_, K, V, S> {
     }
 
     /// Removes the entry last yielded by `next` (even if inserts since then
-    /// moved it); `None` if there is none or it was removed already.
+    /// moved it); `None` if there is none, it was removed already, or `next`
+    /// has returned `None` (at the end nothing is current).
     ///
     /// ```
     /// let mut m = gomap::GoMap::from([(1, 'a')]);
@@ -76,6 +77,8 @@ impl<K: Hash + Eq, V, S: BuildHasher> Cursor<'_, K, V, S> {
     /// assert_eq!(c.remove_current(), None);
     /// c.next();
     /// assert_eq!(c.remove_current(), Some((1, 'a')));
+    /// assert_eq!(c.next(), None);
+    /// assert_eq!(c.remove_current(), None);
     /// ```
     pub fn remove_current(&mut self) -> Option<(K, V)> {
         self.raw.remove_current()

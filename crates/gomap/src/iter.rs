@@ -5,7 +5,7 @@ use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use core::iter::FusedIterator;
 
-use crate::raw::access::{MutIter, OwnedIter, RandIter, RefIter};
+use crate::raw::access::{MutIter, OwnedIter, RandIter, RawExtract, RefIter};
 use crate::raw::table::RawTable;
 
 macro_rules! exact_size {
@@ -301,5 +301,53 @@ impl<K, V> Clone for Values<'_, K, V> {
         Values {
             inner: self.inner.clone(),
         }
+    }
+}
+
+/// Removes and yields the entries a predicate accepts, from
+/// [`GoMap::extract_if`](crate::GoMap::extract_if) (std's `extract_if`).
+///
+/// Lazy: each `next` walks on to the next accepted entry. Dropped early, it
+/// leaves every entry it has not yet yielded in the map.
+///
+/// ```
+/// let mut m: gomap::GoMap<u32, u32> = (0..8).map(|i| (i, i)).collect();
+/// let mut odd: gomap::ExtractIf<'_, u32, u32, _, _> = m.extract_if(|k, _| k % 2 == 1);
+/// assert!(odd.next().is_some_and(|(k, _)| k % 2 == 1));
+/// drop(odd);
+/// assert_eq!(m.len(), 7);
+/// ```
+pub struct ExtractIf<'a, K, V, F, S = crate::DefaultHashBuilder>
+where
+    F: FnMut(&K, &mut V) -> bool,
+{
+    pub(crate) inner: RawExtract<'a, K, V, S>,
+    pub(crate) pred: F,
+}
+
+impl<K, V, F, S> Iterator for ExtractIf<'_, K, V, F, S>
+where
+    F: FnMut(&K, &mut V) -> bool,
+{
+    type Item = (K, V);
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        self.inner.next(&mut self.pred)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.inner.remaining()))
+    }
+}
+
+impl<K, V, F, S> FusedIterator for ExtractIf<'_, K, V, F, S> where F: FnMut(&K, &mut V) -> bool {}
+
+impl<K, V, F, S> fmt::Debug for ExtractIf<'_, K, V, F, S>
+where
+    F: FnMut(&K, &mut V) -> bool,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExtractIf")
+            .field("remaining", &self.inner.remaining())
+            .finish_non_exhaustive()
     }
 }

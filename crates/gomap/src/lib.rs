@@ -156,6 +156,12 @@
 //!   the old array). As each old bucket is evacuated, its separately
 //!   allocated overflow buckets are freed; the old array goes when the last
 //!   bucket is evacuated (or, with a live cursor, when the cursor ends).
+//! - From 1 MiB, the old array's evacuated pages are handed back to the OS
+//!   (`madvise`) as evacuation passes, and the rest over the few writes after
+//!   it finishes; only then is the array freed, so no single write pays for
+//!   unmapping it. Until then it is still allocated: `stats().old_array_bytes`
+//!   and `heap_bytes` count it, `released_bytes` says how much of it is no
+//!   longer resident, and [`GoMap::heap_walk`] lists it as `OldBuckets`.
 //! - At rest: about 11 bytes of overhead per `u64 -> u64` pair at full load
 //!   (the table above), up to twice the bucket memory per entry just after a
 //!   doubling.
@@ -167,6 +173,169 @@
 //!   `overflow_buckets`, `old_buckets`, `evacuated`, ...), and
 //!   [`GoMap::structure`] every bucket's tophash bytes and chain. See
 //!   `examples/inspect.rs`.
+//!
+//! # The header side by side with Go's `hmap`
+//!
+//! In Go a map variable is one pointer (`unsafe.Sizeof(m) == 8` on a
+//! 64-bit machine) to an `hmap` that `makemap` allocates; the `hmap` never
+//! moves. A `GoMap` value *is* the header: it lives where its owner puts it
+//! (a local, a field, a `Box`), and Rust moves it like any value, which is
+//! safe because nothing points back into it. Go's `hmap` on a 64-bit
+//! machine (`runtime/map.go`, `type hmap struct`):
+//!
+//! ```text
+//! offset size field       Go type         GoMap's counterpart and why it differs
+//!      0    8 count       int             count: usize, first as in Go (len() reads it)
+//!      8    1 flags       uint8           flags: u8 (3 of Go's 4 bits; see below)
+//!      9    1 B           uint8           b: u8
+//!     10    2 noverflow   uint16          noverflow: u16, counted as Go counts it
+//!     12    4 hash0       uint32          hash0: S, the whole BuildHasher (its size is S's)
+//!     16    8 buckets     unsafe.Pointer  buckets: Option<NonNull<u8>> (None = nil)
+//!     24    8 oldbuckets  unsafe.Pointer  oldbuckets: Option<NonNull<u8>>
+//!     32    8 nevacuate   uintptr         nevacuate: usize
+//!     40    8 extra       *mapextra       extra: overflow pool, page-release and cursor state
+//!     48      (size)
+//! ```
+//!
+//! GoMap's own offsets and sizes depend on `S` and on the build, so they are
+//! not written here: [`GoMap::header_fields`] reads them from the compiled
+//! type and `gomap layout` prints them next to Go's. The order is Go's
+//! (`#[repr(C)]`):
+//!
+//! ```
+//! let f = gomap::GoMap::<u64, u64>::header_fields();
+//! let names: Vec<&str> = f.iter().map(|f| f.name).collect();
+//! assert_eq!(names[..8], ["count", "flags", "B", "noverflow", "hash0", "buckets", "oldbuckets", "nevacuate"]);
+//! assert_eq!((f[0].offset, f[0].size), (0, 8)); // count: an 8-byte int at offset 0, as in Go
+//! assert!(f.windows(2).all(|w| w[0].offset + w[0].size <= w[1].offset));
+//! ```
+//!
+//! # The four flag bits
+//!
+//! Go's `hmap.flags` has four bits: `iterator = 1` (there may be an
+//! iterator using buckets), `oldIterator = 2` (there may be an iterator
+//! using oldbuckets), `hashWriting = 4` (a goroutine is writing to the
+//! map), `sameSizeGrow = 8` (the current growth is to a map of the same
+//! size). gomap keeps 1, 2 and 8 with Go's meanings and values
+//! ([`HeaderView::flags`]): a live [`Cursor`] sets `iterator` and
+//! `oldIterator`, which keep an old array it still walks from being freed.
+//!
+//! `hashWriting` exists because Go cannot stop two goroutines from writing
+//! to one map; it sets the bit on entry to every write and checks it, and a
+//! second writer dies with `fatal error: concurrent map writes` at run
+//! time, when it happens to be caught. In Rust every write takes `&mut
+//! self`, so two threads writing to one `GoMap` without a lock do not
+//! compile, and the bit has nothing to detect:
+//!
+//! ```compile_fail,E0499
+//! let mut m: gomap::GoMap<u64, u64> = gomap::GoMap::new();
+//! std::thread::scope(|s| {
+//!     s.spawn(|| m.insert(1, 1)); // Go: fatal error: concurrent map writes
+//!     s.spawn(|| m.insert(2, 2)); // Rust: error[E0499], two mutable borrows
+//! });
+//! ```
+//!
+//! With a lock it compiles and runs (Go's answer is the same `sync.Mutex`):
+//!
+//! ```
+//! let m = std::sync::Mutex::new(gomap::GoMap::<u64, u64>::new());
+//! std::thread::scope(|s| {
+//!     s.spawn(|| m.lock().unwrap().insert(1, 1));
+//!     s.spawn(|| m.lock().unwrap().insert(2, 2));
+//! });
+//! assert_eq!(m.lock().unwrap().len(), 2);
+//! ```
+//!
+//! # The GC marking chain
+//!
+//! Go's garbage collector finds a map's memory by following pointers: the
+//! map variable (on the stack or in an object: one pointer) → the `hmap` →
+//! its pointer fields in order, `buckets`, `oldbuckets`, `extra` → from
+//! each bucket the keys' and elems' pointers (a string's bytes, an
+//! indirect key or elem over 128 bytes) and the bucket's `overflow`
+//! pointer. Two details of Go's runtime decide what is reached from where:
+//!
+//! - When neither the key nor the elem type holds a pointer, Go allocates
+//!   the buckets `noscan`: the GC never looks inside them, so an overflow
+//!   bucket could not be found through the overflow pointer. Go keeps each
+//!   one alive through `hmap.extra.overflow` (current array) and
+//!   `extra.oldoverflow` (old array) instead (`makeBucketArray`,
+//!   `newoverflow`, `createOverflow` in `runtime/map.go`).
+//! - Otherwise the GC reaches every overflow bucket through the overflow
+//!   pointer of the bucket before it.
+//!
+//! gomap has no GC, but [`GoMap::heap_walk`] lists what the map owns in that
+//! order, each object with the one pointing to it: the map value, `buckets`
+//! (one allocation with its pre-allocated overflow tail), `oldbuckets`, then
+//! separately allocated overflow buckets (parent: the bucket naming them,
+//! in both cases above) and indirect keys and values (parent: the bucket
+//! holding the pointer). `gomap walk` draws it, with each `String` key's
+//! own buffer as the last link, which the walk does not list: the buffer
+//! belongs to the key, not to the map.
+//!
+//! ```
+//! use gomap::{GoMap, HeapKind};
+//! let mut m: GoMap<u64, u64> = GoMap::new();
+//! let mut i = 0;
+//! while !m.header().growing { m.insert(i, i); i += 1; }
+//! let walk = m.heap_walk();
+//! let kinds: Vec<HeapKind> = walk.iter().take(3).map(|o| o.kind).collect();
+//! assert_eq!(kinds, [HeapKind::Map, HeapKind::Buckets, HeapKind::OldBuckets]);
+//! assert_eq!(walk[1..].iter().map(|o| o.size).sum::<usize>(), m.stats().heap_bytes);
+//! ```
+//!
+//! # Common misconceptions
+//!
+//! Articles about Go's map repeat a few errors. Each correction below comes
+//! with the line of Go's runtime (1.19–1.23) that settles it, or with what
+//! gomap measures (`gomap tour` prints the measurements live).
+//!
+//! - *"The GC moves the map's memory around."* Go's GC never moves heap
+//!   objects: `runtime/mgc.go` opens with "It is a concurrent mark and
+//!   sweep that uses a write barrier. It is non-generational and
+//!   non-compacting." The `hmap` stays where `makemap` put it for its whole
+//!   life; what changes on growth is the `buckets` pointer, to a new array
+//!   (`hashGrow`: `h.oldbuckets = oldbuckets; h.buckets = newbuckets`).
+//!   gomap: `stats().buckets_addr` changes at each growth; the header does
+//!   not move unless its owner moves it.
+//! - *"Go's GC is conservative."* It is precise: the same comment in
+//!   `mgc.go` says it "is type accurate (aka precise)". It knows from each
+//!   bucket's type which words are pointers, and skips `noscan` buckets
+//!   entirely (see [the marking chain](#the-gc-marking-chain)).
+//! - *"You cannot take `&m`."* `&m` is legal Go (a `*map[K]V`); what the
+//!   spec forbids is taking the address of a map *element*, `&m[k]`
+//!   (index expressions on maps are not addressable), because growth moves
+//!   elements to a new array.
+//! - *"A map grows when its 8-slot bucket fills (at the 7th insert, at 6.5
+//!   average)."* It grows at the 9th insert: `mapassign` tests
+//!   `overLoadFactor(h.count+1, h.B)`, which is `count > bucketCnt &&
+//!   uintptr(count) > loadFactorNum*(bucketShift(B)/loadFactorDen)`; with
+//!   B = 0 that is first true for count = 9. gomap: 8 inserts leave
+//!   `stats().b == 0`, the 9th makes it 1 (Go's own `TestMapBuckets`).
+//! - *"`count` is a 32-bit field somewhere in the header."* It is an `int`
+//!   (8 bytes on 64-bit) at offset 0: `count int // # live cells == size of
+//!   map. Must be first (used by len() builtin)`.
+//! - *"`buckets` is an array of pointers to buckets (`**bmap`)."* It is one
+//!   contiguous array of buckets: `buckets unsafe.Pointer // array of 2^B
+//!   Buckets`, indexed by `add(h.buckets, bucket*uintptr(t.bucketsize))`.
+//!   gomap: head bucket `i` is at `buckets_addr + i * bucket_size`.
+//! - *"The bucket index is the hash shifted right by something."* It is the
+//!   low B bits, a mask: `bucket := hash & bucketMask(h.B)`; the *top* 8
+//!   bits are the tophash (`top := uint8(hash >> (goarch.PtrSize*8 - 8))`).
+//! - *"The flags are 0, 1, 2, 3."* They are bits: `iterator = 1`,
+//!   `oldIterator = 2`, `hashWriting = 4`, `sameSizeGrow = 8` (see [the four
+//!   flag bits](#the-four-flag-bits)).
+//! - *"Deleting entries shrinks the map."* Maps never shrink in Go
+//!   1.19–1.23: `mapdelete` only clears slots, `mapclear` keeps the bucket
+//!   array, and there is no code path that allocates a smaller one (Go
+//!   issue 20135). gomap: after removing every entry `stats().heap_bytes`
+//!   is unchanged; only [`GoMap::shrink_to_fit`] gives memory back, on request.
+//! - *"Small maps live on the stack."* Only a map that does not escape and
+//!   whose size hint is at most 8 gets its `hmap` and one bucket on the stack:
+//!   `walkMakeMap` in `cmd/compile/internal/walk/builtin.go` allocates the
+//!   bucket on the stack only when `n.Esc() == ir.EscNone` and the hint is
+//!   `<= BUCKETSIZE` (8); any other map, and any bucket allocated when it
+//!   grows, is on the heap.
 //!
 //! # When to choose gomap over std's `HashMap`
 //!
@@ -219,11 +388,13 @@ mod rayon_impl;
 #[cfg(feature = "serde")]
 mod serde_impl;
 mod stats;
+mod walk;
 
 pub use cursor::Cursor;
 pub use entry::{Entry, OccupiedEntry, VacantEntry};
 pub use iter::{
-    Drain, IntoIter, IntoKeys, IntoValues, Iter, IterMut, IterRandomized, Keys, Values, ValuesMut,
+    Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, IterRandomized, Keys, Values,
+    ValuesMut,
 };
 pub use map::{DefaultHashBuilder, GoMap};
 pub use raw::alloc::TryReserveError;
@@ -236,3 +407,4 @@ pub use stats::{
     ArrayView, BucketView, ChainView, HeaderField, HeaderView, MapStats, MapStructure,
     SlotLocation, SlotState,
 };
+pub use walk::{HeapKind, HeapObject};

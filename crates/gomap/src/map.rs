@@ -8,9 +8,10 @@ use core::ops::Index;
 use crate::cursor::Cursor;
 use crate::entry::{Entry, OccupiedEntry, VacantEntry};
 use crate::iter::{
-    Drain, IntoIter, IntoKeys, IntoValues, Iter, IterMut, IterRandomized, Keys, Values, ValuesMut,
+    Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, IterRandomized, Keys, Values,
+    ValuesMut,
 };
-use crate::raw::access::{MutIter, OwnedIter, RandIter, RawCursor, RawEntry, RefIter};
+use crate::raw::access::{MutIter, OwnedIter, RandIter, RawCursor, RawEntry, RawExtract, RefIter};
 use crate::raw::alloc::TryReserveError;
 use crate::raw::layout::{BucketLayout, LayoutOf};
 use crate::raw::table::{b_for_hint, RawTable};
@@ -280,6 +281,32 @@ impl<K, V, S> GoMap<K, V, S> {
         self.raw.retain(f)
     }
 
+    /// Removes the entries for which `pred` returns true and yields them,
+    /// lazily (std's `extract_if`, stable in Rust 1.88; here on Rust 1.82).
+    /// Entries `pred` rejects stay, and so does every entry not yet visited
+    /// when the iterator is dropped early. Like [`retain`](Self::retain) it
+    /// does no growth work: a walk must not move entries under itself. If
+    /// `pred` panics, the entry it was looking at and all not yet visited
+    /// stay, and the map stays consistent.
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u32, u32> = (0..10).map(|i| (i, i * 10)).collect();
+    /// let mut evens: Vec<(u32, u32)> = m.extract_if(|k, _| k % 2 == 0).collect();
+    /// evens.sort();
+    /// assert_eq!(evens, [(0, 0), (2, 20), (4, 40), (6, 60), (8, 80)]);
+    /// assert_eq!(m.len(), 5);
+    /// assert!(m.keys().all(|k| k % 2 == 1));
+    /// ```
+    pub fn extract_if<F>(&mut self, pred: F) -> ExtractIf<'_, K, V, F, S>
+    where
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        ExtractIf {
+            inner: RawExtract::new(&mut self.raw),
+            pred,
+        }
+    }
+
     /// Removes every entry, keeping the bucket array (Go's `mapclear`); an
     /// old array still being evacuated is freed.
     ///
@@ -357,6 +384,38 @@ where
     K: Eq + Hash,
     S: BuildHasher,
 {
+    /// Mutable references to the values of `N` keys at once (std's
+    /// `get_disjoint_mut`, stable in Rust 1.86; here on Rust 1.82): `None`
+    /// for a key that is absent. Reads never do growth work, and this
+    /// neither.
+    ///
+    /// # Panics
+    ///
+    /// If two of the keys find the same entry (they are equal and present),
+    /// as std does.
+    ///
+    /// ```
+    /// let mut m = gomap::GoMap::from([("a", 1), ("b", 2)]);
+    /// let [a, b, c] = m.get_disjoint_mut([&"a", &"b", &"c"]);
+    /// std::mem::swap(a.unwrap(), b.unwrap());
+    /// assert_eq!(c, None);
+    /// assert_eq!((m["a"], m["b"]), (2, 1));
+    /// ```
+    ///
+    /// ```should_panic
+    /// let mut m = gomap::GoMap::from([("a", 1)]);
+    /// let _ = m.get_disjoint_mut([&"a", &"a"]);
+    /// ```
+    pub fn get_disjoint_mut<Q, const N: usize>(&mut self, keys: [&Q; N]) -> [Option<&mut V>; N]
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hashes = keys.map(|q| self.raw.hash(q));
+        self.raw
+            .get_disjoint_mut(hashes, |which, k| k.borrow() == keys[which])
+    }
+
     /// Inserts, returning the old value if the key was present (the key in
     /// the map is kept, as std does). A new key may start a growth; while a
     /// growth is in progress each insert first evacuates up to two old buckets.

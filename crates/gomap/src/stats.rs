@@ -50,6 +50,19 @@ pub struct MapStats {
     pub free_preallocated_overflow: usize,
     /// Entries that fit before the next doubling (same as `capacity()`).
     pub capacity: usize,
+    /// Bytes of the current array's allocation (head buckets and
+    /// pre-allocated overflow buckets); 0 with no array.
+    pub array_bytes: usize,
+    /// Bytes of the old array still allocated: the one being evacuated, or
+    /// a large one whose growth finished and which is being handed back to
+    /// the OS a chunk per write before it is freed.
+    pub old_array_bytes: usize,
+    /// Bytes of overflow buckets allocated on their own, both arrays.
+    pub overflow_bytes: usize,
+    /// Bytes of the old array already handed back to the OS
+    /// (`madvise(MADV_DONTNEED)`): still allocated, so counted in
+    /// `old_array_bytes` and `heap_bytes`, but no longer resident.
+    pub released_bytes: usize,
 }
 
 /// The header fields (Go's `hmap`), read in O(1) by [`GoMap::header`](crate::GoMap::header).
@@ -65,7 +78,9 @@ pub struct MapStats {
 pub struct HeaderView {
     /// Go's `count`.
     pub count: usize,
-    /// Go's `flags` (bit 1: iterator, 2: old iterator, 8: same-size grow).
+    /// Go's `flags`: 1 `iterator`, 2 `oldIterator`, 8 `sameSizeGrow`. Go's
+    /// 4, `hashWriting`, is never set: Rust rejects concurrent writes at
+    /// compile time (see the [crate docs](crate#the-four-flag-bits)).
     pub flags: u8,
     /// Go's `B`.
     pub b: u8,
@@ -81,6 +96,13 @@ pub struct HeaderView {
     pub growing: bool,
     /// The growth in progress is a same-size grow.
     pub same_size_grow: bool,
+    /// Bytes of a large old array whose growth has finished but which is
+    /// still allocated, handed back to the OS a chunk per write (arrays of
+    /// 1 MiB and more); 0 when there is none. It is freed when this drops
+    /// to 0.
+    pub retiring_bytes: usize,
+    /// Bytes of the old (or retiring) array already handed back to the OS.
+    pub released_bytes: usize,
 }
 
 /// One field of the map header as it lies in memory, from

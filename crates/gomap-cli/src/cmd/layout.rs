@@ -2,7 +2,9 @@
 
 use crate::{LayoutArgs, LayoutFormat};
 use gomap::{BucketLayout, GoMap};
-use gomap_cli::layout::{live_check, regions, LiveCheck, Region};
+use gomap_cli::layout::{
+    header_rows, header_table, live_check, regions, HeaderRow, LiveCheck, Region,
+};
 use gomap_cli::types::MenuType;
 use gomap_cli::{with_type, CliError, Result};
 use serde::Serialize;
@@ -18,6 +20,10 @@ pub struct LayoutReport {
     pub layout: BucketLayout,
     pub regions: Vec<Region>,
     pub live_check: LiveCheck,
+    /// The map header (Go's hmap) beside GoMap's, offsets read live.
+    pub header: Vec<HeaderRow>,
+    /// size_of::<GoMap<K, V>>().
+    pub header_size: usize,
 }
 
 /// Entries the live check inserts: enough for B = 4 and some overflow buckets.
@@ -33,6 +39,8 @@ pub fn report<K: MenuType, V: MenuType>() -> LayoutReport {
         layout: l,
         regions: regions(&l, K::RUST_NAME, V::RUST_NAME),
         live_check: live_check::<K, V>(CHECK_ENTRIES),
+        header: header_rows::<K, V>().0,
+        header_size: header_rows::<K, V>().1,
     }
 }
 
@@ -43,7 +51,22 @@ pub fn run(a: &LayoutArgs) -> Result<()> {
         LayoutFormat::Json => {
             gomap_cli::output::write_json(&mut o, &r)?;
         }
-        LayoutFormat::Table => write_table(&mut o, &r)?,
+        LayoutFormat::Table => {
+            write_table(&mut o, &r)?;
+            writeln!(
+                o,
+                "\nThe header: Go's hmap (64-bit) beside GoMap<{}, {}>'s fields as compiled:",
+                r.key, r.value
+            )?;
+            o.write_all(
+                header_table(
+                    &r.header,
+                    r.header_size,
+                    &format!("GoMap<{}, {}>", r.key, r.value),
+                )
+                .as_bytes(),
+            )?;
+        }
         LayoutFormat::Markdown => write_markdown(&mut o, &r)?,
     }
     o.flush()?;
@@ -67,7 +90,7 @@ pub fn check_line(r: &LayoutReport) -> String {
     let c = &r.live_check;
     if c.passed {
         format!(
-            "live check passed: {} entries located with locate() in {} buckets ({} in overflow buckets): \
+            "live check passed: {} entries located with locate() in {} buckets ({} entries in overflow buckets): \
              every key at bucket + {} + slot*{}, every value at bucket + {} + slot*{}, \
              {} head buckets at array + index*{}",
             c.entries,
@@ -131,5 +154,39 @@ fn write_markdown(o: &mut impl Write, r: &LayoutReport) -> std::io::Result<()> {
         )?;
     }
     writeln!(o, "\nPadding: {} bytes.\n", r.layout.padding)?;
-    writeln!(o, "{}", check_line(r))
+    writeln!(o, "{}", check_line(r))?;
+    writeln!(
+        o,
+        "\n**The header: Go's hmap (64-bit) beside GoMap's fields**\n"
+    )?;
+    writeln!(
+        o,
+        "| field | Go offset | Go size | Go type | GoMap offset | GoMap size | why |"
+    )?;
+    writeln!(
+        o,
+        "|-------|----------:|--------:|---------|-------------:|-----------:|-----|"
+    )?;
+    let opt = |v: Option<usize>| v.map_or("-".to_string(), |v| v.to_string());
+    for h in &r.header {
+        writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            h.field,
+            opt(h.go_offset),
+            opt(h.go_size),
+            h.go_type,
+            opt(h.offset),
+            opt(h.size),
+            h.why.replace('|', "\\|")
+        )?;
+    }
+    writeln!(
+        o,
+        "\nGo's hmap is {} bytes behind an 8-byte map variable; GoMap<{}, {}> is {} bytes and is the variable itself.",
+        gomap_cli::layout::GO_HMAP_SIZE,
+        r.key,
+        r.value,
+        r.header_size
+    )
 }

@@ -16,7 +16,7 @@ pub const MAX_RENDER_N: u64 = 50_000_000;
 pub fn build<K: MenuType>(n: u64, mid_growth: bool) -> Result<(MapStructure, u64)> {
     let mut m: GoMap<K, u64> = GoMap::new();
     for i in 0..n {
-        m.insert(K::from_index(i), i);
+        m.insert(K::scattered(i), i);
     }
     let mut i = n;
     if mid_growth {
@@ -27,7 +27,7 @@ pub fn build<K: MenuType>(n: u64, mid_growth: bool) -> Result<(MapStructure, u64
                     K::RUST_NAME
                 )));
             }
-            m.insert(K::from_index(i), i);
+            m.insert(K::scattered(i), i);
             i += 1;
         }
     }

@@ -46,8 +46,11 @@ pub fn run(a: &TourArgs) -> Result<()> {
     alloc_section(&mut o)?;
     hint_section(&mut o)?;
     let (samples, marks) = growth_section(&mut o)?;
+    let chain = gc_chain_section(&mut o)?;
+    range_section(&mut o)?;
+    misconceptions_section(&mut o)?;
 
-    section(&mut o, 8, "Pictures")?;
+    section(&mut o, 11, "Pictures")?;
     // structure.svg: a small map caught in the middle of a doubling.
     let (structure, inserted) = cmd::render::build::<u64>(50, true)?;
     let input = RenderInput {
@@ -62,6 +65,13 @@ pub fn run(a: &TourArgs) -> Result<()> {
     writeln!(
         o,
         "      a live map after {inserted} inserts, caught mid-growth: header fields, the old array with the\n      evacuation frontier (nevacuate), the new array, each slot's tophash byte and state, overflow chains"
+    )?;
+    let p = a.out.join("walk.svg");
+    write_atomic(&p, gomap_cli::walk::svg(&chain).as_bytes())?;
+    writeln!(o, "  {}", p.display())?;
+    writeln!(
+        o,
+        "      the GC marking chain of a GoMap<String, u64> caught mid-growth: the map value, both arrays, overflow\n      buckets, each key's bytes (the first few of each kind; the rest counted)"
     )?;
     let p = a.out.join("growth.svg");
     let chart = plot::growth_svg(
@@ -104,7 +114,7 @@ pub fn run(a: &TourArgs) -> Result<()> {
     writeln!(o)?;
     writeln!(
         o,
-        "Tour finished in {:.1} s. Next: gomap layout --help, gomap trace --help, gomap render --help, gomap bench --help",
+        "Tour finished in {:.1} s. Next: gomap layout, trace, render, walk, range, bench (each with --help)",
         started.elapsed().as_secs_f64()
     )?;
     o.flush()?;
@@ -116,37 +126,28 @@ fn header_section(o: &mut impl Write) -> Result<()> {
     let size = std::mem::size_of::<GoMap<u64, u64>>();
     writeln!(
         o,
-        "A GoMap<u64, u64> is {size} bytes, held inline wherever you put it (a local, a struct field, a Box);\nthere is no hidden extra allocation for the header. (Go's hmap is 48 bytes: its hash0 is a uint32\nseed and extra a pointer; here hash0 is the hasher value and the overflow bookkeeping is inline.)\nIts fields, as laid out by rustc:"
+        "In Go a map variable is one pointer (unsafe.Sizeof(m) == {}) to an hmap of {} bytes that makemap put on\n\
+         the heap (or, for a small map that does not escape, on the stack). A GoMap<u64, u64> is {size} bytes and is\n\
+         the header itself, held inline wherever you put it (a local, a struct field, a Box). Go's hmap beside\n\
+         GoMap's fields as rustc laid them out (read from the compiled type now):",
+        gomap_cli::layout::GO_MAP_VARIABLE_SIZE,
+        gomap_cli::layout::GO_HMAP_SIZE
     )?;
-    let mut fields = GoMap::<u64, u64>::header_fields();
-    fields.sort_by_key(|f| f.offset);
-    writeln!(o, "  {:>6}  {:>4}  field", "offset", "size")?;
-    for f in &fields {
-        writeln!(
-            o,
-            "  {:>6}  {:>4}  {}{}",
-            f.offset,
-            f.size,
-            f.name,
-            header_note(f.name)
-        )?;
-    }
+    let (rows, size) = gomap_cli::layout::header_rows::<u64, u64>();
+    write!(
+        o,
+        "{}",
+        gomap_cli::layout::header_table(&rows, size, "GoMap<u64, u64>")
+    )?;
+    writeln!(
+        o,
+        "  The four flag bits: Go's iterator 1 and oldIterator 2 (a range may be walking buckets / oldbuckets),\n  \
+         hashWriting 4, sameSizeGrow 8. GoMap sets 1 and 2 while a cursor lives and 8 during a same-size growth.\n  \
+         hashWriting is how Go catches two goroutines writing at once, at run time, when it happens to:\n  \
+         \"fatal error: concurrent map writes\". Every GoMap write takes &mut self, so the same program does not\n  \
+         compile in Rust (error[E0499]; the crate docs carry it as a compile_fail test): the bit has nothing to do."
+    )?;
     Ok(())
-}
-
-fn header_note(name: &str) -> &'static str {
-    match name {
-        "count" => "       entries (len())",
-        "flags" => "       iterator / same-size-grow bits",
-        "B" => "           log2 of the bucket count",
-        "noverflow" => "   overflow buckets made (triggers same-size growth)",
-        "hash0" => "       the hasher: per-map random seed",
-        "buckets" => "     pointer to the bucket array",
-        "oldbuckets" => "  pointer to the array being evacuated (null when not growing)",
-        "nevacuate" => "   old buckets below this index are moved",
-        "extra" => "       overflow bookkeeping (Go's mapextra)",
-        _ => "",
-    }
 }
 
 fn layout_section(o: &mut impl Write) -> Result<()> {
@@ -367,11 +368,11 @@ fn growth_section(o: &mut impl Write) -> Result<(Vec<plot::GrowthSample>, Vec<pl
     section(
         o,
         6,
-        "Growth trace to 100 000 entries (one line per growth, like GODEBUG=gctrace=1)",
+        "Growth trace to 100 000 entries (one line per growth)",
     )?;
     writeln!(
         o,
-        "  A doubling starts when a new key would make count > 6.5 * 2^B. B changes at once; the entries move\n  later, 1-2 old buckets per insert or remove (incremental evacuation), and the old array is freed by\n  the write that moves its last bucket."
+        "  A doubling starts when a new key would make count > 6.5 * 2^B. B changes at once; the entries move\n  later, 1-2 old buckets per insert or remove (incremental evacuation). The write that moves the last\n  bucket frees the old array, or, from 1 MiB, hands its pages back to the OS over the next few writes\n  and then frees it (so no single write pays for unmapping it). Go has no switch that traces this:\n  GODEBUG=gctrace=1 traces garbage-collection cycles, not maps."
     )?;
     let base = alloc::live_bytes();
     let mut m: GoMap<u64, u64> = GoMap::new();
@@ -399,11 +400,19 @@ fn growth_section(o: &mut impl Write) -> Result<(Vec<plot::GrowthSample>, Vec<pl
     )?;
     for e in &tr.events {
         let done = match e.finished {
-            Some(f) => format!(
-                "after {} write{}",
-                f.writes,
-                if f.writes == 1 { "" } else { "s" }
-            ),
+            Some(f) => match f.freed_at_write {
+                Some(at) if at == f.at_write => format!(
+                    "after {} write{}",
+                    f.writes,
+                    if f.writes == 1 { "" } else { "s" }
+                ),
+                Some(at) => format!(
+                    "evacuated after {} writes, freed {} writes later",
+                    f.writes,
+                    at - f.at_write
+                ),
+                None => format!("evacuated after {} writes, not yet freed", f.writes),
+            },
             None => "still growing".to_string(),
         };
         writeln!(
@@ -421,7 +430,7 @@ fn growth_section(o: &mut impl Write) -> Result<(Vec<plot::GrowthSample>, Vec<pl
     }
     writeln!(
         o,
-        "  (`gomap trace --n 100000` prints the same events as gctrace-style lines, or JSON)"
+        "  (`gomap trace --n 100000` prints the same events, with the memory at each, as text or JSON)"
     )?;
     let st = m.stats();
     writeln!(
@@ -445,46 +454,229 @@ fn growth_section(o: &mut impl Write) -> Result<(Vec<plot::GrowthSample>, Vec<pl
     } else {
         writeln!(
             o,
-            "  {:>5}  {:>8}  {:>8}  {:>11}  {:>11}  {:>11}  {:>8}  {:>7}",
-            "grow", "B", "at len", "map heap", "+new array", "freed", "at len", "writes"
+            "  {:>4}  {:>8}  {:>7}  {:>10}  {:>10}  {:>10}  {:>9}  {:>10}  {:>10}  {:>7}",
+            "grow",
+            "B",
+            "at len",
+            "heap then",
+            "+new array",
+            "old array",
+            "overflow",
+            "released",
+            "freed",
+            "at len"
         )?;
         for e in &tr.events {
-            let (freed, at, writes) = match e.finished {
-                Some(f) => (
-                    human_bytes(f.freed_bytes as usize),
-                    f.len.to_string(),
-                    f.writes.to_string(),
+            let (released, freed, at) = match e.finished {
+                Some(f) if f.freed_at_write.is_some() => (
+                    human_bytes(f.released_bytes),
+                    human_bytes(f.old_array_bytes),
+                    f.freed_len.map_or("-".into(), |l| l.to_string()),
                 ),
-                None => ("(growing)".into(), "-".into(), "-".into()),
+                Some(f) => (
+                    human_bytes(f.memory.released_bytes),
+                    "(not yet)".into(),
+                    "-".into(),
+                ),
+                None => (
+                    human_bytes(e.memory.released_bytes),
+                    "(growing)".into(),
+                    "-".into(),
+                ),
             };
-            let new_array = e.new_bytes as usize;
             writeln!(
                 o,
-                "  {:>5}  {:>8}  {:>8}  {:>11}  {:>11}  {:>11}  {:>8}  {:>7}",
+                "  {:>4}  {:>8}  {:>7}  {:>10}  {:>10}  {:>10}  {:>9}  {:>10}  {:>10}  {:>7}",
                 e.event,
                 format!("{} -> {}", e.b_old, e.b_new),
                 e.len,
-                human_bytes(e.heap_before),
-                human_bytes(new_array),
+                human_bytes(e.memory.heap_bytes),
+                human_bytes(e.memory.array_bytes),
+                human_bytes(e.memory.old_array_bytes),
+                human_bytes(e.memory.overflow_bytes),
+                released,
                 freed,
-                at,
-                writes
+                at
             )?;
         }
-        if let Some(e) = tr.events.iter().rev().find(|e| e.finished.is_some()) {
+        writeln!(
+            o,
+            "  heap then: the map's heap right after the growth started (new array + old array + overflow buckets);\n  \
+             released: old-array bytes handed back to the OS (madvise) before the free; freed: the old array,\n  \
+             confirmed by the counting allocator."
+        )?;
+        if let Some(e) = tr
+            .events
+            .iter()
+            .rev()
+            .find(|e| e.finished.is_some_and(|f| f.freed_at_write.is_some()))
+        {
             let f = e.finished.expect("filtered");
             writeln!(
                 o,
-                "  e.g. growth {}: B {} -> {} started at len {}; both arrays were held for {} writes, until the write\n  at len {} moved the last old bucket and freed the old array ({} back).",
+                "  e.g. growth {}: B {} -> {} started at len {}; both arrays were held for {} writes, until the write at\n  \
+                 len {} moved the last old bucket; the old array ({}) was freed at len {}{}.",
                 e.event,
                 e.b_old,
                 e.b_new,
                 e.len,
                 f.writes,
                 f.len,
-                human_bytes(f.freed_bytes as usize)
+                human_bytes(f.old_array_bytes),
+                f.freed_len.unwrap_or(f.len),
+                if f.released_bytes > 0 {
+                    format!(", after {} of its pages had been handed back to the OS", human_bytes(f.released_bytes))
+                } else {
+                    String::new()
+                }
             )?;
         }
     }
     Ok((tr.samples(), tr.marks()))
+}
+
+fn gc_chain_section(o: &mut impl Write) -> Result<gomap_cli::walk::WalkReport> {
+    section(o, 8, "The GC marking chain: from the variable to the data")?;
+    writeln!(
+        o,
+        "  Go's GC finds a map's memory by following pointers: the variable m (one pointer) -> the hmap -> its\n  \
+         pointer fields in order, buckets, oldbuckets, extra -> from each bucket its overflow pointer and the\n  \
+         key/elem pointers (a string's bytes, a key or elem over 128 bytes) -> the data. When neither key nor\n  \
+         elem holds a pointer, Go allocates the buckets noscan and keeps overflow buckets alive through\n  \
+         hmap.extra.overflow instead. GoMap::heap_walk() lists what a map owns in that order; here a live\n  \
+         GoMap<String, u64>, each String's own buffer as the last link:"
+    )?;
+    let r = gomap_cli::walk::build::<String, u64>(6, false)?;
+    for line in gomap_cli::walk::text(&r).lines().skip(5) {
+        writeln!(o, "  {line}")?;
+    }
+    writeln!(o, "  (gomap walk --key string --mid-growth draws it; --format json is exactly heap_walk()'s objects)")?;
+    // The picture: a larger map caught mid-growth, both arrays and overflow buckets.
+    gomap_cli::walk::build::<String, u64>(40, true)
+}
+
+fn range_section(o: &mut impl Write) -> Result<()> {
+    section(
+        o,
+        9,
+        "Iteration: range order, random starts, deleting and inserting while ranging",
+    )?;
+    let r = gomap_cli::range::run::<u64>(12);
+    for line in gomap_cli::range::text(&r, 16).lines() {
+        writeln!(o, "  {line}")?;
+    }
+    writeln!(
+        o,
+        "  (gomap range --n N --key TYPE runs it again: the random starts differ every time)"
+    )?;
+    Ok(())
+}
+
+fn misconceptions_section(o: &mut impl Write) -> Result<()> {
+    use std::hash::BuildHasher;
+    section(o, 10, "Common misconceptions, each checked")?;
+    let yes = |b: bool| if b { "checked" } else { "NOT as stated" };
+    // Growth replaces the array; the header stays where its owner put it.
+    let mut m: GoMap<u64, u64> = GoMap::new();
+    m.insert(0, 0);
+    let (hdr, arr) = (&m as *const _ as usize, m.header().buckets);
+    for i in 1..1000 {
+        m.insert(i, i);
+    }
+    let moved_array = m.header().buckets != arr && (&m as *const _ as usize) == hdr;
+    writeln!(
+        o,
+        "  \"The GC moves the map around.\" Go's GC never moves heap objects (runtime/mgc.go: \"It is\n  \
+         non-generational and non-compacting\"); the hmap stays put and growth points buckets at a new array\n  \
+         (hashGrow: h.buckets = newbuckets). Here: header at {} before and after 999 inserts, buckets\n  \
+         {} -> {}: {}.",
+        addr(hdr),
+        addr(arr),
+        addr(m.header().buckets),
+        yes(moved_array)
+    )?;
+    writeln!(
+        o,
+        "  \"Go's GC is conservative.\" It is precise (mgc.go: \"type accurate (aka precise)\"): it knows which\n  \
+         words of a bucket are pointers, and skips noscan buckets whole."
+    )?;
+    writeln!(
+        o,
+        "  \"&m is illegal.\" &m is a valid *map[K]V; what Go forbids is &m[k] (map index expressions are not\n  \
+         addressable), because growth moves entries to a new array."
+    )?;
+    let mut g: GoMap<u64, u64> = GoMap::new();
+    let mut b_after = Vec::new();
+    for i in 0..9 {
+        g.insert(i, i);
+        b_after.push(g.header().b);
+    }
+    writeln!(
+        o,
+        "  \"A map grows at its 7th insert (6.5 per bucket).\" mapassign grows when overLoadFactor(count+1, B):\n  \
+         count > 8 && count > 6.5 * 2^B. Here B after inserts 1..9: {:?}: the 9th grows it, {}.",
+        b_after,
+        yes(b_after[..8].iter().all(|&b| b == 0) && b_after[8] == 1)
+    )?;
+    let count = GoMap::<u64, u64>::header_fields()
+        .into_iter()
+        .find(|f| f.name == "count");
+    writeln!(
+        o,
+        "  \"count is a small field somewhere.\" hmap.count is an int, 8 bytes at offset 0 (\"Must be first (used by\n  \
+         len() builtin)\"); GoMap's count: offset {}, {} bytes.",
+        count.map_or(0, |f| f.offset),
+        count.map_or(0, |f| f.size)
+    )?;
+    let s = m.structure();
+    let bsize = GoMap::<u64, u64>::layout().bucket_size;
+    let contiguous = s.current.as_ref().is_some_and(|a| {
+        a.chains
+            .iter()
+            .all(|c| c.buckets[0].addr == a.addr + c.index * bsize)
+    });
+    writeln!(
+        o,
+        "  \"buckets is an array of pointers (**bmap).\" It is one contiguous array (buckets unsafe.Pointer //\n  \
+         array of 2^B Buckets): head i at buckets + i*bucketsize. Here all {} heads of a live map: {}.",
+        s.stats.buckets,
+        yes(contiguous)
+    )?;
+    let mask = (1u64 << m.header().b) - 1;
+    let masked = (0..1000u64).all(|k| {
+        m.locate(&k)
+            .is_some_and(|l| l.bucket_index as u64 == m.hasher().hash_one(k) & mask)
+    });
+    writeln!(
+        o,
+        "  \"The bucket index is a shift of the hash.\" It is a mask of the low B bits (bucket := hash &\n  \
+         bucketMask(h.B)); the top 8 bits are the tophash. Here every one of 1000 keys: {}.",
+        yes(masked)
+    )?;
+    writeln!(
+        o,
+        "  \"The flags are 0..3.\" They are bits: iterator 1, oldIterator 2, hashWriting 4, sameSizeGrow 8."
+    )?;
+    let before = m.stats().heap_bytes;
+    for i in 0..1000 {
+        m.remove(&i);
+    }
+    let after = m.stats();
+    writeln!(
+        o,
+        "  \"Deleting shrinks the map.\" Go 1.19-1.23 maps never shrink: mapdelete empties slots, mapclear keeps\n  \
+         the array (Go issue 20135). Here all 1000 entries removed: heap {} -> {}, B = {}: {}.",
+        human_bytes(before),
+        human_bytes(after.heap_bytes),
+        after.b,
+        yes(after.heap_bytes == before && after.len == 0)
+    )?;
+    writeln!(
+        o,
+        "  \"Small maps live on the stack.\" Only a map that does not escape and whose hint is <= 8 gets its hmap\n  \
+         and one bucket on the stack (walkMakeMap, cmd/compile/internal/walk/builtin.go); every other bucket\n  \
+         array, and every array a growth allocates, is on the heap. (A GoMap value sits wherever Rust puts it;\n  \
+         its buckets are always on the heap.)"
+    )?;
+    Ok(())
 }

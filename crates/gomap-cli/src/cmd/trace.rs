@@ -120,32 +120,36 @@ fn trace<K: MenuType>(a: &TraceArgs) -> Result<()> {
         )?;
     }
     pb.set_message("filling");
-    let emit = |o: &mut std::io::StdoutLock<'_>, tr: &GrowthTracer, t: Transition| -> Result<()> {
-        if !text {
-            return Ok(());
-        }
-        let line = match t {
-            Transition::FirstAlloc => {
+    // A growth's line is printed once its old array is freed (the write
+    // that finishes the evacuation, or, from 1 MiB, a few writes later).
+    let mut printed = 0;
+    let mut emit =
+        |o: &mut std::io::StdoutLock<'_>, tr: &GrowthTracer, t: Transition| -> Result<()> {
+            if !text {
+                return Ok(());
+            }
+            if t == Transition::FirstAlloc {
                 let f = tr.first_alloc.expect("just set");
                 let mut s = format!(
-                    "alloc    @write {:<8} first bucket array (Go's makemap_small): B = {}, buckets {}",
-                    f.at_write,
-                    f.b,
-                    gomap_cli::output::addr(f.buckets)
-                );
+                "alloc    @write {:<8} first bucket array (Go's makemap_small): B = {}, buckets {}",
+                f.at_write,
+                f.b,
+                gomap_cli::output::addr(f.buckets)
+            );
                 if heap_known {
                     s.push_str(&format!(", heap +{} B", f.heap_added));
                 }
-                s
+                pb.suspend(|| writeln!(o, "{s}"))?;
             }
-            Transition::Finished(i) | Transition::StartedAndFinished(i) => {
-                event_line(&tr.events[i], heap_known)
+            while let Some(e) = tr.events.get(printed) {
+                if e.finished.is_none_or(|f| f.freed_at_write.is_none()) {
+                    break;
+                }
+                pb.suspend(|| writeln!(o, "{}", event_line(e, heap_known)))?;
+                printed += 1;
             }
-            _ => return Ok(()),
+            Ok(())
         };
-        pb.suspend(|| writeln!(o, "{line}"))?;
-        Ok(())
-    };
     for i in 0..a.n {
         m.insert(K::from_index(i), i);
         let t = tr.after_write(&m);
@@ -186,7 +190,7 @@ fn trace<K: MenuType>(a: &TraceArgs) -> Result<()> {
         heap_bytes: st.heap_bytes,
     };
     if text {
-        for e in tr.events.iter().filter(|e| e.finished.is_none()) {
+        for e in &tr.events[printed..] {
             writeln!(o, "{}", event_line(e, heap_known))?;
         }
         let doublings = tr

@@ -89,6 +89,44 @@ fn summary_table(title: &str, a: &ArrayView) -> String {
     t
 }
 
+/// The key to the colours and markers, as the SVG and Mermaid outputs have.
+fn legend_table(detailed: bool) -> String {
+    let mut t = String::from(
+        r#"<table border="1" cellborder="0" cellspacing="0" cellpadding="3"><tr><td colspan="2"><b>legend</b></td></tr>"#,
+    );
+    if detailed {
+        t.push_str(r#"<tr><td colspan="2" align="left">each bucket: its index, 8 slots (tophash byte in hex), its overflow pointer</td></tr>"#);
+        for (st, name, what) in legend() {
+            let _ = write!(
+                t,
+                r#"<tr><td bgcolor="{}"><font face="monospace">{}</font></td><td align="left">{}: {}</td></tr>"#,
+                state_color(st),
+                slot_text(tophash_of(st)),
+                xml_escape(name),
+                xml_escape(what)
+            );
+        }
+        t.push_str(r##"<tr><td><font color="#e07b00">→</font></td><td align="left">overflow pointer to the next bucket of the chain ("ovf 1", "ovf 2", ...)</td></tr>"##);
+        t.push_str(r##"<tr><td bgcolor="#eeeeee"> </td><td align="left">old bucket already evacuated</td></tr>"##);
+    } else {
+        t.push_str(r#"<tr><td colspan="2" align="left">too many buckets to draw one by one: each array is summarised by chain length and entries per chain</td></tr>"#);
+    }
+    t.push_str("</table>");
+    t
+}
+
+/// A tophash byte that decodes to `st` (for the legend's sample cells).
+fn tophash_of(st: SlotState) -> u8 {
+    match st {
+        SlotState::EmptyRest => 0,
+        SlotState::EmptyOne => 1,
+        SlotState::EvacuatedX => 2,
+        SlotState::EvacuatedY => 3,
+        SlotState::EvacuatedEmpty => 4,
+        SlotState::Full(t) => t,
+    }
+}
+
 /// Renders the structure as a Graphviz `digraph`.
 pub fn render(input: &RenderInput<'_>) -> String {
     let mut o = String::new();
@@ -99,6 +137,7 @@ pub fn render(input: &RenderInput<'_>) -> String {
         "  labelloc=t; rankdir=LR; node [shape=plaintext, fontname=\"Helvetica\"];"
     );
     let _ = writeln!(o, "  header [label=<{}>];", header_table(input));
+    let _ = writeln!(o, "  legend [label=<{}>];", legend_table(input.detailed()));
     let arrays = [
         (
             "cur",
@@ -192,6 +231,14 @@ mod tests {
         assert!(out.trim_end().ends_with('}'));
         assert!(out.contains("cur_2_0:next -> cur_2_1"));
         assert!(out.contains("header:oldbuckets -> old_0_0"));
+        // A legend node, like the SVG's and Mermaid's, naming every slot state.
+        let legend = out
+            .lines()
+            .find(|l| l.trim_start().starts_with("legend ["))
+            .unwrap();
+        for (_, name, _) in super::super::legend() {
+            assert!(legend.contains(name), "{name} missing from {legend}");
+        }
         assert_eq!(
             out.matches("[label=<<table border=\"1\" cellborder=\"1\"")
                 .count(),

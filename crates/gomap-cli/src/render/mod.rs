@@ -74,7 +74,7 @@ impl RenderInput<'_> {
             (
                 "flags",
                 format!("{:#04x}", h.flags),
-                "iterator / same-size-grow bits",
+                "bits: 1 iterator, 2 oldIterator, 8 sameSizeGrow",
             ),
             ("B", h.b.to_string(), "log2 of the bucket count"),
             (
@@ -313,6 +313,7 @@ pub(crate) mod sample {
             nevacuate: 1,
             growing: true,
             same_size_grow: false,
+            ..HeaderView::default()
         };
         MapStructure {
             stats,

@@ -102,12 +102,14 @@ pub fn render(input: &RenderInput<'_>) -> String {
         &headline,
     );
     let top = 50.0;
-    let header_bottom = header_box(&mut svg, input, 20.0, top);
+    let (header_bottom, header_w) = header_box(&mut svg, input, 20.0, top);
+    // The legend starts right of the header box, however wide its title made it.
+    let legend_x = 20.0 + header_w + 20.0;
     let y0 = if input.detailed() {
-        let legend_bottom = slot_legend(&mut svg, 520.0, top);
+        let legend_bottom = slot_legend(&mut svg, legend_x, top);
         header_bottom.max(legend_bottom) + 30.0
     } else {
-        let legend_bottom = heat_legend(&mut svg, 520.0, top);
+        let legend_bottom = heat_legend(&mut svg, legend_x, top);
         header_bottom.max(legend_bottom) + 30.0
     };
     match &input.structure.current {
@@ -128,10 +130,17 @@ pub fn render(input: &RenderInput<'_>) -> String {
     svg.finish(&headline)
 }
 
-fn header_box(svg: &mut Svg, input: &RenderInput<'_>, x: f64, y: f64) -> f64 {
+/// Draws the header box; returns its bottom and its width (wide enough for
+/// its title, however long the type name).
+fn header_box(svg: &mut Svg, input: &RenderInput<'_>, x: f64, y: f64) -> (f64, f64) {
     let rows = input.header_rows();
     let row_h = 18.0;
-    let w = 480.0;
+    let title = format!(
+        "map header (Go's hmap) — the {} value itself",
+        input.type_name()
+    );
+    // Bold 13 px sans-serif: at most about 0.62 em a character.
+    let w = (title.chars().count() as f64 * 13.0 * 0.62 + 20.0).max(480.0);
     let h = 26.0 + rows.len() as f64 * row_h + 8.0;
     svg.raw(r#"<g class="header">"#);
     svg.rect(x, y, w, h, "#fbfbf4", "#555", r#"rx="4""#);
@@ -142,10 +151,7 @@ fn header_box(svg: &mut Svg, input: &RenderInput<'_>, x: f64, y: f64) -> f64 {
         "start",
         false,
         r#"font-weight="bold""#,
-        &format!(
-            "map header (Go's hmap) — the {} value itself",
-            input.type_name()
-        ),
+        &title,
     );
     for (i, (name, value, what)) in rows.iter().enumerate() {
         let ry = y + 26.0 + (i as f64 + 0.75) * row_h;
@@ -170,7 +176,7 @@ fn header_box(svg: &mut Svg, input: &RenderInput<'_>, x: f64, y: f64) -> f64 {
         );
     }
     svg.raw("</g>");
-    y + h
+    (y + h, w)
 }
 
 fn slot_legend(svg: &mut Svg, x: f64, y: f64) -> f64 {
@@ -255,6 +261,8 @@ const LABEL_W: f64 = 46.0;
 const BUCKET_W: f64 = 8.0 * CELL_W + PTR_W;
 const GAP: f64 = 34.0;
 const ROW_H: f64 = 32.0;
+/// Room for the "nevacuate = N / all buckets above are moved" label.
+const NEVACUATE_LABEL_W: f64 = 170.0;
 
 fn column_width(a: &ArrayView) -> f64 {
     let max_chain = a.chains.iter().map(|c| c.buckets.len()).max().unwrap_or(1) as f64;
@@ -265,7 +273,9 @@ fn detailed_arrays(svg: &mut Svg, input: &RenderInput<'_>, cur: &ArrayView, y0: 
     let mut x = 20.0;
     if let Some(old) = &input.structure.old {
         detailed_array(svg, input, old, true, x, y0);
-        x += column_width(old).max(560.0) + 60.0;
+        // Room for the old column, then for the nevacuate label drawn right
+        // of it, so the label never runs into the new array.
+        x += (column_width(old).max(360.0) + NEVACUATE_LABEL_W + 30.0).max(620.0);
     }
     detailed_array(svg, input, cur, false, x, y0);
 }

@@ -8,7 +8,7 @@ use core::hash::{BuildHasher, Hash};
 use core::marker::PhantomData;
 
 use super::bucket::Bucket;
-use super::iter::{unregister, Hiter, RawIter};
+use super::iter::{Hiter, RawIter};
 use super::table::{InsertSlot, RawTable};
 
 impl<K, V, S> RawTable<K, V, S> {
@@ -48,6 +48,31 @@ impl<K, V, S> RawTable<K, V, S> {
                 drop(unsafe { self.take_at(it.head(), b, i) });
             }
         }
+    }
+
+    /// The values of `N` keys at once, each found with its own hash and
+    /// `eq`; panics if two of them find the same entry (std's
+    /// `get_disjoint_mut`). Never moves anything.
+    pub(crate) fn get_disjoint_mut<const N: usize>(
+        &mut self,
+        hashes: [u64; N],
+        mut eq: impl FnMut(usize, &K) -> bool,
+    ) -> [Option<&mut V>; N] {
+        let mut n = 0;
+        let slots = hashes.map(|hash| {
+            let which = n;
+            n += 1;
+            self.find(hash, |k| eq(which, k))
+        });
+        for (i, slot) in slots.iter().enumerate() {
+            if slot.is_some() && slots[..i].contains(slot) {
+                panic!("get_disjoint_mut: two keys find the same entry (keys {i} and an earlier one are equal)");
+            }
+        }
+        // SAFETY: every `Some` is a full slot (`find`), no two are the same
+        // slot (checked above), and the exclusive borrow of `self` keeps
+        // them in place and unaliased for the returned lifetime.
+        slots.map(|slot| slot.map(|(b, i)| unsafe { &mut *b.value(i) }))
     }
 
     /// A new table with the same `B` and a clone of every entry.
@@ -97,6 +122,46 @@ impl<K, V, S> RawTable<K, V, S> {
                 None
             }
         }
+    }
+}
+
+/// `extract_if()`: the walk of `retain`, one removal at a time. Holds the
+/// table exclusively; removes only what the predicate accepted, so entries
+/// not yet visited stay when it is dropped early. No growth work, as in
+/// `retain`: the walk must not move entries under itself.
+pub(crate) struct RawExtract<'a, K, V, S> {
+    table: &'a mut RawTable<K, V, S>,
+    raw: RawIter<K, V>,
+}
+
+impl<'a, K, V, S> RawExtract<'a, K, V, S> {
+    pub(crate) fn new(table: &'a mut RawTable<K, V, S>) -> Self {
+        let raw = table.raw_iter();
+        RawExtract { table, raw }
+    }
+
+    /// Entries not yet offered to the predicate.
+    pub(crate) fn remaining(&self) -> usize {
+        self.raw.remaining()
+    }
+
+    /// The next entry the predicate accepts, removed from the table. If the
+    /// predicate panics, the entry it was looking at stays, and so does
+    /// everything after it.
+    pub(crate) fn next(&mut self, pred: &mut impl FnMut(&K, &mut V) -> bool) -> Option<(K, V)> {
+        while let Some((b, i)) = self.raw.next() {
+            // SAFETY: the walk yields full slots; the exclusive borrow of the
+            // table means nothing else references them while `pred` runs.
+            let take = unsafe { pred(&*b.key(i), &mut *b.value(i)) };
+            if take {
+                // SAFETY: still full (only `pred` ran, which cannot reach the
+                // table), `i < 8`, and on the chain of `raw.head()`. Removing
+                // changes only this slot and empty ones before it, never a
+                // slot the walk has still to visit.
+                return Some(unsafe { self.table.take_at(self.raw.head(), b, i) });
+            }
+        }
+        None
     }
 }
 
@@ -244,7 +309,8 @@ impl<K, V> Iterator for OwnedIter<K, V> {
     fn next(&mut self) -> Option<(K, V)> {
         let (b, i) = self.raw.next()?;
         // Mark first: if a later Drop panics, the table's own drop skips it.
-        b.set_top(i, super::tophash::EMPTY_ONE);
+        // SAFETY: the walk yields slots `i < 8`; the table is ours (owned).
+        unsafe { b.set_top(i, super::tophash::EMPTY_ONE) };
         self.table.count -= 1;
         // SAFETY: a full slot, now marked empty; ownership moves out once.
         Some(unsafe { b.take(i) })
@@ -303,7 +369,7 @@ pub(crate) struct RawCursor<'a, K, V, S> {
 
 impl<'a, K, V, S> RawCursor<'a, K, V, S> {
     pub(crate) fn new(table: &'a mut RawTable<K, V, S>) -> Self {
-        Hiter::register(table);
+        table.register_cursor();
         let hiter = Hiter::new(table, super::rand::fastrand());
         RawCursor { table, hiter }
     }
@@ -315,7 +381,13 @@ impl<'a, K, V, S> RawCursor<'a, K, V, S> {
 
 impl<K: Hash + Eq, V, S: BuildHasher> RawCursor<'_, K, V, S> {
     pub(crate) fn next(&mut self) -> Option<(&K, &mut V)> {
-        let (b, i) = self.hiter.next(self.table)?;
+        let Some((b, i)) = self.hiter.next(self.table) else {
+            // At the end nothing is current: `remove_current` removes nothing.
+            if let Some(track) = self.table.extra.iter.as_deref_mut() {
+                track.current = None;
+            }
+            return None;
+        };
         if let Some(track) = self.table.extra.iter.as_deref_mut() {
             track.set_current(b, i);
         }
@@ -354,7 +426,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> RawCursor<'_, K, V, S> {
 
 impl<K, V, S> Drop for RawCursor<'_, K, V, S> {
     fn drop(&mut self) {
-        unregister(self.table);
+        self.table.unregister_cursor();
     }
 }
 

@@ -8,7 +8,7 @@ use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
 
 use super::layout::{BucketLayout, LayoutOf};
-use super::tophash::Group;
+use super::tophash::{is_evacuated, Group};
 
 /// A handle on one live bucket for keys `K` and values `V`.
 pub(crate) struct Bucket<K, V> {
@@ -88,18 +88,41 @@ impl<K, V> Bucket<K, V> {
         Group::load(self.tophash_bytes())
     }
 
+    /// Tophash of slot 0, which tells an evacuated old bucket (Go's
+    /// `evacuated(b)` reads `b.tophash[0]`) and an empty chain.
     #[inline(always)]
-    pub(crate) fn top(self, i: usize) -> u8 {
+    pub(crate) fn first_top(self) -> u8 {
+        // SAFETY: slot 0 exists and the tophash bytes are initialised.
+        unsafe { self.top(0) }
+    }
+
+    /// Is this (old) bucket evacuated? Go's `evacuated`.
+    #[inline(always)]
+    pub(crate) fn evacuated(self) -> bool {
+        is_evacuated(self.first_top())
+    }
+
+    /// Tophash of slot `i`.
+    ///
+    /// # Safety
+    /// `i < 8` (`BUCKET_CNT`).
+    #[inline(always)]
+    pub(crate) unsafe fn top(self, i: usize) -> u8 {
         debug_assert!(i < 8);
-        // SAFETY: `i < 8` and the tophash bytes are initialised.
+        // SAFETY: `i < 8` (the caller's promise) and the tophash bytes are
+        // initialised.
         unsafe { *self.ptr.as_ptr().add(i) }
     }
 
+    /// Sets the tophash of slot `i`.
+    ///
+    /// # Safety
+    /// `i < 8` (`BUCKET_CNT`), and the caller has exclusive access to the
+    /// bucket (the table is borrowed mutably).
     #[inline(always)]
-    pub(crate) fn set_top(self, i: usize, top: u8) {
+    pub(crate) unsafe fn set_top(self, i: usize, top: u8) {
         debug_assert!(i < 8);
-        // SAFETY: `i < 8`; we have the only access path to the bucket while
-        // the table is borrowed mutably by the caller.
+        // SAFETY: `i < 8` and exclusive access (the caller's promises).
         unsafe { *self.ptr.as_ptr().add(i) = top }
     }
 
@@ -111,9 +134,14 @@ impl<K, V> Bucket<K, V> {
     }
 
     /// Address of key slot `i` (the slot itself; for an indirect key it holds a pointer).
+    ///
+    /// # Safety
+    /// `i < 8` (`BUCKET_CNT`).
     #[inline(always)]
-    pub(crate) fn key_slot(self, i: usize) -> *mut u8 {
-        // SAFETY: slot `i < 8` lies inside the bucket by construction of the layout.
+    pub(crate) unsafe fn key_slot(self, i: usize) -> *mut u8 {
+        debug_assert!(i < 8);
+        // SAFETY: slot `i < 8` (the caller's promise) lies inside the bucket
+        // by construction of the layout.
         unsafe {
             self.ptr
                 .as_ptr()
@@ -122,8 +150,12 @@ impl<K, V> Bucket<K, V> {
     }
 
     /// Address of value slot `i`.
+    ///
+    /// # Safety
+    /// `i < 8` (`BUCKET_CNT`).
     #[inline(always)]
-    pub(crate) fn value_slot(self, i: usize) -> *mut u8 {
+    pub(crate) unsafe fn value_slot(self, i: usize) -> *mut u8 {
+        debug_assert!(i < 8);
         // SAFETY: as in `key_slot`.
         unsafe {
             self.ptr
@@ -135,7 +167,7 @@ impl<K, V> Bucket<K, V> {
     /// The key of slot `i`.
     ///
     /// # Safety
-    /// Slot `i` is full.
+    /// `i < 8` and slot `i` is full.
     #[inline(always)]
     pub(crate) unsafe fn key(self, i: usize) -> *mut K {
         if Self::LAYOUT.indirect_key {
@@ -149,7 +181,7 @@ impl<K, V> Bucket<K, V> {
     /// The value of slot `i`.
     ///
     /// # Safety
-    /// Slot `i` is full.
+    /// `i < 8` and slot `i` is full.
     #[inline(always)]
     pub(crate) unsafe fn value(self, i: usize) -> *mut V {
         if Self::LAYOUT.indirect_value {
@@ -163,7 +195,8 @@ impl<K, V> Bucket<K, V> {
     /// Writes an entry into slot `i` (the tophash is the caller's to set).
     ///
     /// # Safety
-    /// Slot `i` is empty (its old contents, if any, were moved or dropped).
+    /// `i < 8` and slot `i` is empty (its old contents, if any, were moved
+    /// or dropped).
     #[inline(always)]
     pub(crate) unsafe fn write(self, i: usize, key: K, value: V) {
         // SAFETY: the slots lie inside the bucket and are suitably aligned
@@ -192,7 +225,7 @@ impl<K, V> Bucket<K, V> {
     /// Moves the entry out of slot `i`, leaving the slot logically empty.
     ///
     /// # Safety
-    /// Slot `i` is full; afterwards the caller marks it empty.
+    /// `i < 8`, slot `i` is full; afterwards the caller marks it empty.
     #[inline(always)]
     pub(crate) unsafe fn take(self, i: usize) -> (K, V) {
         // SAFETY: the slot is full, so both reads see initialised values (or
@@ -217,7 +250,7 @@ impl<K, V> Bucket<K, V> {
     /// their pointer, not the pointee.
     ///
     /// # Safety
-    /// Slot `i` is full, slot `j` of `dst` is empty, and afterwards exactly
+    /// `i < 8` and `j < 8`; slot `i` is full, slot `j` of `dst` is empty, and afterwards exactly
     /// one of the two slots is treated as owning the entry.
     #[inline(always)]
     pub(crate) unsafe fn move_to(self, i: usize, dst: Bucket<K, V>, j: usize) {
@@ -245,15 +278,30 @@ impl<K, V> Bucket<K, V> {
         let p = unsafe {
             ptr::read(self.ptr.as_ptr().add(Self::LAYOUT.overflow_offset) as *const *mut u8)
         };
+        #[cfg(all(test, unix))]
+        assert_ne!(
+            p as usize,
+            usize::from_ne_bytes([super::release::POISON_BYTE; core::mem::size_of::<usize>()]),
+            "read an overflow pointer from a page handed back to the OS"
+        );
         // SAFETY: a non-null overflow pointer always points to a live bucket
         // of the same layout (set only by `set_overflow`).
         NonNull::new(p).map(|p| unsafe { Bucket::from_raw(p) })
     }
 
+    /// Links `next` after this bucket (or ends the chain here).
+    ///
+    /// # Safety
+    /// The caller has exclusive access to the bucket, and `next` is a live
+    /// bucket of the same layout that stays allocated while it is linked and
+    /// is not already on this chain (chains stay acyclic). Whatever was
+    /// linked before is no longer reachable from here: the caller has freed
+    /// it or holds it elsewhere.
     #[inline(always)]
-    pub(crate) fn set_overflow(self, next: Option<Bucket<K, V>>) {
+    pub(crate) unsafe fn set_overflow(self, next: Option<Bucket<K, V>>) {
         let p = next.map_or(ptr::null_mut(), |b| b.as_ptr());
-        // SAFETY: as in `overflow`.
+        // SAFETY: the overflow pointer lies in the bucket and is
+        // pointer-aligned; what it now points to is the caller's promise.
         unsafe {
             ptr::write(
                 self.ptr.as_ptr().add(Self::LAYOUT.overflow_offset) as *mut *mut u8,
@@ -265,7 +313,7 @@ impl<K, V> Bucket<K, V> {
     /// Drops the entry in slot `i` in place.
     ///
     /// # Safety
-    /// Slot `i` is full; afterwards the caller treats it as empty.
+    /// `i < 8`, slot `i` is full; afterwards the caller treats it as empty.
     #[inline(always)]
     pub(crate) unsafe fn drop_entry(self, i: usize) {
         // SAFETY: ownership of the entry is ours; `take` moves it out and

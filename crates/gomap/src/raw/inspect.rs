@@ -5,15 +5,58 @@ use core::hash::{BuildHasher, Hash};
 use core::mem::{offset_of, size_of};
 use core::ptr::NonNull;
 
+use super::alloc::array_layout;
 use super::alloc::prealloc_overflow;
 use super::bucket::Bucket;
 use super::table::RawTable;
-use super::tophash::is_evacuated;
+use super::tophash::{is_evacuated, MIN_TOP_HASH};
 use crate::stats::{
     ArrayView, BucketView, ChainView, HeaderField, HeaderView, MapStats, MapStructure, SlotLocation,
 };
+use crate::walk::{HeapKind, HeapObject};
+
+/// Bytes of the allocation of an array of `2^b` heads (with its pool).
+fn array_bytes<K, V>(b: u8) -> usize {
+    array_layout::<K, V>(b).map_or(0, |l| l.size())
+}
 
 impl<K, V, S> RawTable<K, V, S> {
+    // The only readers of the page-release bookkeeping in this file, so a
+    // rename of those fields touches one place.
+
+    /// A large old array whose growth finished, being handed back to the OS
+    /// a chunk per write before it is freed: (address, its B, bytes released).
+    fn retiring(&self) -> Option<(NonNull<u8>, u8, usize)> {
+        self.extra
+            .retire
+            .as_ref()
+            .map(|r| (r.array, r.array_b, r.released))
+    }
+
+    /// Bytes of the old array (growing) or the retiring array already handed
+    /// back to the OS: still allocated, no longer resident.
+    fn released_bytes(&self) -> usize {
+        match self.retiring() {
+            Some((_, _, done)) => done,
+            None if self.oldbuckets.is_some() => self.extra.old_released,
+            None => 0,
+        }
+    }
+
+    /// Bytes of the old array still allocated: the one being evacuated, or
+    /// the retiring one.
+    fn old_array_bytes(&self) -> usize {
+        let growing = if self.oldbuckets.is_some() {
+            array_bytes::<K, V>(self.old_b())
+        } else {
+            0
+        };
+        growing
+            + self
+                .retiring()
+                .map_or(0, |(_, b, _)| array_bytes::<K, V>(b))
+    }
+
     pub(crate) fn header(&self) -> HeaderView {
         HeaderView {
             count: self.count,
@@ -25,6 +68,10 @@ impl<K, V, S> RawTable<K, V, S> {
             nevacuate: self.nevacuate,
             growing: self.growing(),
             same_size_grow: self.same_size_grow(),
+            retiring_bytes: self
+                .retiring()
+                .map_or(0, |(_, b, _)| array_bytes::<K, V>(b)),
+            released_bytes: self.released_bytes(),
         }
     }
 
@@ -64,7 +111,7 @@ impl<K, V, S> RawTable<K, V, S> {
                 tophash: c.tophash_bytes(),
                 in_array: (start..end).contains(&c.addr()),
             });
-            if is_old && is_evacuated(head.top(0)) {
+            if is_old && head.evacuated() {
                 break;
             }
             b = c.overflow();
@@ -92,7 +139,7 @@ impl<K, V, S> RawTable<K, V, S> {
                 let head = unsafe { Bucket::<K, V>::at(array, i) };
                 // Old buckets below `nevacuate` are evacuated and may have
                 // been handed back to the OS: not read.
-                if is_old && (i < nevacuate || is_evacuated(head.top(0))) {
+                if is_old && (i < nevacuate || head.evacuated()) {
                     continue;
                 }
                 let mut len = 1;
@@ -147,6 +194,126 @@ impl<K, V, S> RawTable<K, V, S> {
             preallocated_overflow: pool,
             free_preallocated_overflow: free_pool,
             capacity: self.capacity(),
+            array_bytes: if self.buckets.is_some() {
+                array_bytes::<K, V>(self.b)
+            } else {
+                0
+            },
+            old_array_bytes: self.old_array_bytes(),
+            overflow_bytes: self.extra.heap_overflow * Bucket::<K, V>::LAYOUT.bucket_size,
+            released_bytes: self.released_bytes(),
+        }
+    }
+
+    /// [`GoMap::heap_walk`](crate::GoMap::heap_walk) after its root: appends
+    /// every allocation reached from the header to `out`, whose object
+    /// `root` is the value holding the header. A bucket array lying inside
+    /// the root (a map with its first bucket inline) is part of the root,
+    /// not an object of its own.
+    pub(crate) fn heap_walk_from(&self, out: &mut Vec<HeapObject>, root: usize) {
+        let bsize = Bucket::<K, V>::LAYOUT.bucket_size;
+        let (root_start, root_size) = (out[root].addr, out[root].size);
+        let push = |out: &mut Vec<HeapObject>, kind, addr, size, parent| {
+            out.push(HeapObject {
+                kind,
+                addr,
+                size,
+                parent: Some(parent),
+            });
+            out.len() - 1
+        };
+        // Level 1, in hmap's field order: buckets, oldbuckets.
+        let mut arrays = Vec::new();
+        if let Some(a) = self.buckets {
+            let addr = a.as_ptr() as usize;
+            let idx = if (root_start..root_start + root_size).contains(&addr) {
+                root
+            } else {
+                push(
+                    out,
+                    HeapKind::Buckets,
+                    addr,
+                    array_bytes::<K, V>(self.b),
+                    root,
+                )
+            };
+            arrays.push((idx, a, self.b, false));
+        }
+        if let Some(old) = self.oldbuckets {
+            let ob = self.old_b();
+            let idx = push(
+                out,
+                HeapKind::OldBuckets,
+                old.as_ptr() as usize,
+                array_bytes::<K, V>(ob),
+                root,
+            );
+            arrays.push((idx, old, ob, true));
+        }
+        if let Some((old, ob, _)) = self.retiring() {
+            // Nothing in it is read any more (its pages are being released).
+            push(
+                out,
+                HeapKind::OldBuckets,
+                old.as_ptr() as usize,
+                array_bytes::<K, V>(ob),
+                root,
+            );
+        }
+        // Level 2 on: what each bucket leads to, chain by chain.
+        let l = Bucket::<K, V>::LAYOUT;
+        for (array_idx, array, array_b, is_old) in arrays {
+            let start = array.as_ptr() as usize;
+            let end = start + array_bytes::<K, V>(array_b);
+            for i in 0..1usize << array_b {
+                // SAFETY: `i` is below the array's head count.
+                let head = unsafe { Bucket::<K, V>::at(array, i) };
+                // Old buckets below `nevacuate` may have been handed back to
+                // the OS, and evacuated ones own nothing: not read.
+                if is_old && (i < self.nevacuate || is_evacuated(head.tophash_bytes()[0])) {
+                    continue;
+                }
+                let (mut b, mut b_idx) = (head, array_idx);
+                loop {
+                    for (slot, &top) in b.tophash_bytes().iter().enumerate() {
+                        if top < MIN_TOP_HASH {
+                            continue;
+                        }
+                        for (indirect, offset, slot_size, size, kind) in [
+                            (
+                                l.indirect_key,
+                                l.keys_offset,
+                                l.key_slot_size,
+                                size_of::<K>(),
+                                HeapKind::IndirectKey,
+                            ),
+                            (
+                                l.indirect_value,
+                                l.values_offset,
+                                l.value_slot_size,
+                                size_of::<V>(),
+                                HeapKind::IndirectValue,
+                            ),
+                        ] {
+                            if indirect {
+                                let p = (b.addr() + offset + slot * slot_size) as *const usize;
+                                // SAFETY: a full indirect slot of a live bucket
+                                // holds the pointer to its boxed key or value.
+                                let addr = unsafe { p.read_unaligned() };
+                                push(out, kind, addr, size, b_idx);
+                            }
+                        }
+                    }
+                    let Some(next) = b.overflow() else { break };
+                    if !(start..end).contains(&next.addr()) {
+                        b_idx = push(out, HeapKind::Overflow, next.addr(), bsize, b_idx);
+                    } else {
+                        // A pre-allocated overflow bucket: part of the array.
+                        b_idx = array_idx;
+                    }
+                    b = next;
+                }
+            }
         }
     }
 
@@ -189,8 +356,10 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             bucket_index,
             overflow_depth: depth,
             slot: i,
-            key_addr: b.key_slot(i) as usize,
-            value_addr: b.value_slot(i) as usize,
+            // SAFETY: `find` returns slots `i < 8`.
+            key_addr: unsafe { b.key_slot(i) } as usize,
+            // SAFETY: as above.
+            value_addr: unsafe { b.value_slot(i) } as usize,
             in_old,
         })
     }

@@ -1,14 +1,13 @@
 //! Raw iteration: the plain walk behind `iter()`, and Go's `hiter` walk
-//! behind `iter_randomized()` and the cursor, with the bookkeeping that lets
-//! a cursor keep going while evacuation moves entries under it.
+//! behind `iter_randomized()` and the cursor (which follows entries moved
+//! under it through the log kept in `track.rs`).
 
 use core::hash::{BuildHasher, Hash};
 use core::ptr::NonNull;
-use std::collections::HashMap;
 
 use super::bucket::Bucket;
 use super::layout::BUCKET_CNT;
-use super::table::{RawTable, ITERATOR, OLD_ITERATOR};
+use super::table::RawTable;
 use super::tophash::*;
 
 /// Visits every full slot once: old buckets not yet evacuated, then the
@@ -135,7 +134,7 @@ impl<K, V> RawIter<K, V> {
             // SAFETY: `next_head` is below the array's head count.
             let head = unsafe { Bucket::at(array, self.next_head) };
             self.next_head += 1;
-            if self.which == 0 && is_evacuated(head.top(0)) {
+            if self.which == 0 && head.evacuated() {
                 self.bucket = None;
                 self.mask = BitMask::EMPTY;
                 continue;
@@ -144,115 +143,6 @@ impl<K, V> RawIter<K, V> {
             self.bucket = Some(head);
             self.mask = head.group().match_full();
         }
-    }
-}
-
-/// A slot's identity while a cursor is alive: bucket address with the slot
-/// index in its low bits (buckets are at least 8-aligned). Nothing is freed
-/// while a cursor lives, so an identity is never reused for another bucket.
-#[inline]
-fn slot_id<K, V>(b: Bucket<K, V>, i: usize) -> usize {
-    b.addr() | i
-}
-
-#[inline]
-fn from_slot_id<K, V>(id: usize) -> (Bucket<K, V>, usize) {
-    // SAFETY: ids are made by `slot_id` from live buckets, which stay
-    // allocated while the cursor that tracks them lives.
-    let b =
-        unsafe { Bucket::from_raw(NonNull::new_unchecked((id & !(BUCKET_CNT - 1)) as *mut u8)) };
-    (b, id & (BUCKET_CNT - 1))
-}
-
-/// What a live cursor needs the table to remember (kept in `Extra`).
-///
-/// Go's iterator finds an entry that evacuation moved by looking its key up
-/// again, reading the key from the evacuated slot; Go's GC keeps that copy
-/// valid. In Rust the copy may belong to an entry removed since, so instead
-/// every move made while a cursor lives is recorded. Each moved entry gets an
-/// identity; every slot it has left maps to that identity (`left`), and the
-/// identity maps to where the entry lives now (`at`). An entry can move more
-/// than once (two growths in one walk) and the cursor may reach it through
-/// any slot it left, so all of them must lead to it.
-#[derive(Default)]
-pub(crate) struct IterTrack {
-    left: HashMap<usize, usize>,
-    at: HashMap<usize, usize>,
-    id_at: HashMap<usize, usize>,
-    next_id: usize,
-    /// Moves of the evacuation in progress, applied when it completes.
-    pending: Vec<(usize, usize)>,
-    /// Where the entry last yielded by the cursor lives now.
-    pub(crate) current: Option<usize>,
-    /// Old arrays kept alive for the cursor: (array, B).
-    pub(crate) retained: Vec<(NonNull<u8>, u8)>,
-}
-
-impl IterTrack {
-    pub(crate) fn on_move<K, V>(
-        &mut self,
-        src: Bucket<K, V>,
-        i: usize,
-        dst: Bucket<K, V>,
-        j: usize,
-    ) {
-        self.pending.push((slot_id(src, i), slot_id(dst, j)));
-    }
-
-    pub(crate) fn commit_moves(&mut self) {
-        for (src, dst) in core::mem::take(&mut self.pending) {
-            let id = match self.id_at.remove(&src) {
-                Some(id) => id,
-                None => {
-                    self.next_id += 1;
-                    self.next_id
-                }
-            };
-            self.left.insert(src, id);
-            self.at.insert(id, dst);
-            self.id_at.insert(dst, id);
-            if self.current == Some(src) {
-                self.current = Some(dst);
-            }
-        }
-    }
-
-    pub(crate) fn discard_moves(&mut self) {
-        self.pending.clear();
-    }
-
-    pub(crate) fn on_remove<K, V>(&mut self, b: Bucket<K, V>, i: usize) {
-        let slot = slot_id(b, i);
-        if let Some(id) = self.id_at.remove(&slot) {
-            self.at.remove(&id);
-        }
-        if self.current == Some(slot) {
-            self.current = None;
-        }
-    }
-
-    /// Where the entry that left slot `(b, i)` lives now, if it still does.
-    fn live<K, V>(&self, b: Bucket<K, V>, i: usize) -> Option<(Bucket<K, V>, usize)> {
-        let id = self.left.get(&slot_id(b, i))?;
-        self.at.get(id).map(|&slot| from_slot_id(slot))
-    }
-
-    pub(crate) fn set_current<K, V>(&mut self, b: Bucket<K, V>, i: usize) {
-        self.current = Some(slot_id(b, i));
-    }
-
-    pub(crate) fn current<K, V>(&self) -> Option<(Bucket<K, V>, usize)> {
-        self.current.map(from_slot_id)
-    }
-
-    pub(crate) fn heap_bytes<K, V>(&self) -> usize {
-        let arrays: usize = self
-            .retained
-            .iter()
-            .map(|&(_, b)| super::alloc::array_layout::<K, V>(b).map_or(0, |l| l.size()))
-            .sum();
-        let entries = self.left.capacity() + self.at.capacity() + self.id_at.capacity();
-        arrays + entries * 2 * core::mem::size_of::<usize>() + core::mem::size_of::<Self>()
     }
 }
 
@@ -294,14 +184,6 @@ impl<K, V> Hiter<K, V> {
             i: 0,
             check_bucket: None,
         }
-    }
-
-    /// Marks the table as having a cursor (Go sets `iterator|oldIterator` in
-    /// `mapiterinit`): from now on nothing that the walk may read is freed.
-    pub(crate) fn register<S>(t: &mut RawTable<K, V, S>) {
-        t.release_retained();
-        t.flags |= ITERATOR | OLD_ITERATOR;
-        t.extra.iter = Some(Box::default());
     }
 
     /// Go's `mapiternext`. `None` at the end.
@@ -359,7 +241,8 @@ impl<K, V> Hiter<K, V> {
             while self.i < BUCKET_CNT {
                 let offi = (self.i + self.offset) & (BUCKET_CNT - 1);
                 self.i += 1;
-                let top = b.top(offi);
+                // SAFETY: `offi` is masked to 0..8.
+                let top = unsafe { b.top(offi) };
                 if is_empty(top) || top == EVACUATED_EMPTY {
                     continue;
                 }
@@ -389,25 +272,9 @@ impl<K, V> Hiter<K, V> {
     }
 }
 
-/// Frees what a cursor kept alive and clears its flags; called when the
-/// cursor ends.
-pub(crate) fn unregister<K, V, S>(t: &mut RawTable<K, V, S>) {
-    t.release_retained();
-    // Chains of old buckets evacuated while the cursor watched were kept;
-    // free them now, since the end of the growth frees only the array.
-    if let Some(old) = t.oldbuckets {
-        let ob = t.old_b();
-        // Buckets that start below `old_released` were evacuated and had
-        // their chains freed before any cursor watched (pages are released
-        // only while none does), and their memory may be gone: skip them.
-        let bsize = Bucket::<K, V>::LAYOUT.bucket_size;
-        let first = t.extra.old_released.div_ceil(bsize);
-        for i in first..t.noldbuckets() {
-            // SAFETY: `i` is below the old head count.
-            let head = unsafe { Bucket::<K, V>::at(old, i) };
-            if is_evacuated(head.top(0)) {
-                t.free_chain(head, old, ob);
-            }
-        }
+impl<K, V, S> RawTable<K, V, S> {
+    /// Walks every entry: old buckets not yet evacuated, then the current array.
+    pub(crate) fn raw_iter(&self) -> RawIter<K, V> {
+        RawIter::new(self)
     }
 }

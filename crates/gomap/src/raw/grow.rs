@@ -1,0 +1,342 @@
+//! Growth: Go's `hashGrow` (start a doubling or a same-size growth),
+//! `growWork` (the evacuation each write does), `evacuate` (split one old
+//! bucket into X and Y) and `advanceEvacuationMark` (finish the growth).
+
+use core::hash::{BuildHasher, Hash};
+
+use super::alloc;
+use super::bucket::Bucket;
+use super::layout::BUCKET_CNT;
+use super::release::{RELEASE_CHUNK, RELEASE_MIN_ARRAY};
+use super::table::{over_load_factor, OldArray, RawTable, ITERATOR, OLD_ITERATOR, SAME_SIZE_GROW};
+use super::tophash::*;
+
+/// `nevacuate` skips at most this many already-evacuated buckets per step,
+/// bounding the work of one write.
+const EVACUATE_SCAN_LIMIT: usize = 1024;
+
+impl<K, V, S> RawTable<K, V, S> {
+    /// Is old bucket `i` evacuated? Buckets below `nevacuate` are, and
+    /// their memory may have been handed back to the OS, so they are not read.
+    ///
+    /// # Safety
+    /// A growth is in progress and `i` is below the old head count.
+    #[inline]
+    pub(crate) unsafe fn old_evacuated(&self, i: usize) -> bool {
+        if i < self.nevacuate {
+            return true;
+        }
+        // SAFETY: the caller's promise: the old array exists and holds `i`.
+        let b = unsafe { Bucket::<K, V>::at(self.oldbuckets.unwrap_unchecked(), i) };
+        b.evacuated()
+    }
+}
+
+impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
+    /// Go's `growWork`: evacuate the old bucket this write maps to, then one
+    /// more at `nevacuate` to make progress.
+    pub(crate) fn grow_work(&mut self, bucket: usize) {
+        let oldmask = self.noldbuckets() - 1;
+        self.evacuate(bucket & oldmask);
+        if self.growing() {
+            self.evacuate(self.nevacuate);
+        }
+    }
+
+    /// The head bucket an old bucket's entries go to: `X` (same index) or `Y`
+    /// (index + old count).
+    ///
+    /// # Safety
+    /// A growth is in progress and `index` is below the new head count.
+    unsafe fn new_head(&self, index: usize) -> Bucket<K, V> {
+        // SAFETY: as the caller promises.
+        unsafe { Bucket::at(self.buckets.unwrap_unchecked(), index) }
+    }
+
+    /// Go's `hashGrow`: double (or keep, for same-size growth) and start
+    /// evacuating. Only allocates; the moving happens in `grow_work`.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn hash_grow(&mut self) {
+        // The previous old array is normally long gone (a chunk per write);
+        // free whatever is left before the next one takes its place.
+        self.free_retired();
+        self.extra.old_released = 0;
+        let bigger = over_load_factor(self.count + 1, self.b);
+        let new_b = if bigger { self.b + 1 } else { self.b };
+        let array = match alloc::alloc_array::<K, V>(new_b) {
+            Ok(a) => a,
+            Err(e) => e.fail(),
+        };
+        #[cfg(feature = "tracing")]
+        let old_b = self.b;
+        if !bigger {
+            self.flags |= SAME_SIZE_GROW;
+        }
+        if self.flags & ITERATOR != 0 {
+            self.flags |= OLD_ITERATOR;
+        }
+        self.oldbuckets = self.buckets;
+        self.install_array(new_b, array);
+        self.nevacuate = 0;
+        self.noverflow = 0;
+        #[cfg(feature = "tracing")]
+        {
+            self.extra.grow_writes = 0;
+        }
+        // `len` is the count before the insert that starts the growth (Go's
+        // `hashGrow` runs before `count++`): the 9th insert reports len 8.
+        #[cfg(feature = "tracing")]
+        tracing::debug!(
+            target: "gomap",
+            event = "grow_start",
+            kind = if bigger { "doubling" } else { "same_size" },
+            len = self.count,
+            old_b,
+            new_b,
+            old_buckets_addr = self.oldbuckets.map_or(0, |p| p.as_ptr() as usize),
+            buckets_addr = self.buckets.map_or(0, |p| p.as_ptr() as usize),
+            "gomap: growth started"
+        );
+    }
+
+    /// Go's `evacuate`: move every entry of old bucket `oldbucket` to its X
+    /// or Y destination, then mark the old slots.
+    ///
+    /// A user `Hash` may panic while the destination of an entry is being
+    /// decided. Entries are copied before their source slots are marked, and
+    /// an undo guard restores the source markers and empties the
+    /// destinations, so a panic leaves the bucket un-evacuated and whole.
+    fn evacuate(&mut self, oldbucket: usize) {
+        let Some(old) = self.oldbuckets else { return };
+        if oldbucket < self.nevacuate {
+            // Evacuated, and its page may have been handed back: not read.
+            return;
+        }
+        // SAFETY: `oldbucket` is below the old head count (masked by callers
+        // or `nevacuate < noldbuckets` while growing).
+        let src_head = unsafe { Bucket::<K, V>::at(old, oldbucket) };
+        let newbit = self.noldbuckets();
+        if !src_head.evacuated() {
+            let same = self.same_size_grow();
+            // SAFETY: growing; both indices are below the new head count
+            // (`oldbucket + newbit < 2 * newbit = 2^B` when doubling).
+            let x = unsafe { self.new_head(oldbucket) };
+            let y = if same {
+                x
+            } else {
+                unsafe { self.new_head(oldbucket + newbit) }
+            };
+            let mut undo = Undo {
+                table: self,
+                src: src_head,
+                x,
+                y,
+                armed: true,
+            };
+            // Per destination (X, Y): the bucket being filled and its next slot.
+            let mut dst = [(x, 0usize), (y, 0usize)];
+            let mut src = src_head;
+            loop {
+                for i in src.group().match_full() {
+                    // SAFETY: match indices are below 8.
+                    let top = unsafe { src.top(i) };
+                    let use_y = if same {
+                        0
+                    } else {
+                        // SAFETY: slot `i` is full.
+                        let hash = undo.table.hash0.hash_one(unsafe { &*src.key(i) });
+                        (hash as usize & newbit != 0) as usize
+                    };
+                    let (mut db, mut di) = dst[use_y];
+                    if di == BUCKET_CNT {
+                        // An evacuation interrupted by a panic may have
+                        // linked an (emptied) overflow bucket here already:
+                        // reuse it, since linking a new one would lose it.
+                        db = match db.overflow() {
+                            Some(next) => next,
+                            None => undo.table.new_overflow(db),
+                        };
+                        di = 0;
+                    }
+                    // SAFETY: `i < 8` (a match) and `di < 8` (reset to 0 at
+                    // 8); the destination slot is empty (destinations start
+                    // empty and fill in order); the source stays full only
+                    // until it is marked just below. The table is borrowed
+                    // mutably through `undo`.
+                    unsafe {
+                        src.move_to(i, db, di);
+                        db.set_top(di, top);
+                        src.set_top(i, EVACUATED_X + use_y as u8);
+                    }
+                    if let Some(track) = undo.table.extra.iter.as_deref_mut() {
+                        track.on_move(src, i, db, di);
+                    }
+                    dst[use_y] = (db, di + 1);
+                }
+                match src.overflow() {
+                    Some(next) => src = next,
+                    None => break,
+                }
+            }
+            undo.armed = false;
+            drop(undo);
+            if let Some(track) = self.extra.iter.as_deref_mut() {
+                track.commit_moves();
+            }
+            // Every slot now holds a marker, so `is_evacuated` sees it from slot 0.
+            let mut next = Some(src_head);
+            while let Some(c) = next {
+                for i in c.group().match_empty() {
+                    // SAFETY: match indices are below 8; `self` is borrowed mutably.
+                    unsafe { c.set_top(i, EVACUATED_EMPTY) };
+                }
+                next = c.overflow();
+            }
+            if self.flags & OLD_ITERATOR == 0 {
+                // No cursor can still read this chain: free it now rather
+                // than all at once when the old array goes.
+                let old_b = self.old_b();
+                self.free_chain(src_head, old, old_b);
+            }
+        }
+        if oldbucket == self.nevacuate {
+            self.advance_evacuation_mark(newbit);
+        }
+    }
+
+    /// Go's `advanceEvacuationMark`; frees the old array when all is moved.
+    fn advance_evacuation_mark(&mut self, newbit: usize) {
+        let old = self.oldbuckets.expect("growing");
+        self.nevacuate += 1;
+        let stop = (self.nevacuate + EVACUATE_SCAN_LIMIT).min(newbit);
+        // SAFETY: `nevacuate < stop <= newbit`, the old head count.
+        while self.nevacuate != stop
+            && unsafe { Bucket::<K, V>::at(old, self.nevacuate) }.evacuated()
+        {
+            self.nevacuate += 1;
+        }
+        if self.nevacuate == newbit {
+            self.finish_growth();
+        } else if self.flags & OLD_ITERATOR == 0 {
+            let bsize = Bucket::<K, V>::LAYOUT.bucket_size;
+            let done = self.nevacuate * bsize;
+            if done - self.extra.old_released >= RELEASE_CHUNK
+                && newbit * bsize >= RELEASE_MIN_ARRAY
+            {
+                self.release_evacuated(old, done);
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn finish_growth(&mut self) {
+        let old = self.oldbuckets.take().expect("growing");
+        let old_b = self.old_b();
+        #[cfg(feature = "tracing")]
+        let freed = alloc::array_layout::<K, V>(old_b).map_or(0, |l| l.size());
+        #[cfg(feature = "tracing")]
+        let retained = self.flags & OLD_ITERATOR != 0;
+        if self.flags & OLD_ITERATOR != 0 {
+            // A cursor may still walk it (Go's GC would keep it alive).
+            self.extra
+                .iter
+                .as_deref_mut()
+                .expect("cursor state while OLD_ITERATOR")
+                .retained
+                .push(OldArray {
+                    array: old,
+                    array_b: old_b,
+                    released: self.extra.old_released,
+                });
+        } else if alloc::array_layout::<K, V>(old_b).map_or(0, |l| l.size()) >= RELEASE_MIN_ARRAY {
+            // Large: hand the rest of its pages back a chunk per write, then
+            // free it (see `retire_step`): unmapping ~10-150 MB of resident
+            // pages in one call would take milliseconds.
+            self.free_retired();
+            self.extra.retire = Some(OldArray {
+                array: old,
+                array_b: old_b,
+                released: self.extra.old_released,
+            });
+        } else {
+            // Each chain was freed as its bucket was evacuated (no cursor was
+            // watching), so this is one deallocation, not a walk.
+            // SAFETY: the old array came from `alloc_array(old_b)`; nothing
+            // refers to it any more.
+            unsafe { alloc::free_array::<K, V>(old, old_b) };
+        }
+        self.extra.old_released = 0;
+        self.flags &= !(SAME_SIZE_GROW | OLD_ITERATOR);
+        #[cfg(feature = "tracing")]
+        tracing::debug!(
+            target: "gomap",
+            event = "evacuation_done",
+            len = self.count,
+            b = self.b,
+            old_buckets = 1usize << old_b,
+            writes = self.extra.grow_writes,
+            // The old array's allocation (its overflow chains were freed as
+            // their buckets were evacuated). With a live cursor it is kept
+            // until the cursor ends: 0 bytes freed now, `retained` true.
+            bytes_freed = if retained { 0 } else { freed },
+            retained,
+            "gomap: evacuation finished"
+        );
+    }
+}
+
+/// Restores an old bucket whose evacuation was interrupted by a panic.
+struct Undo<'a, K, V, S> {
+    table: &'a mut RawTable<K, V, S>,
+    src: Bucket<K, V>,
+    x: Bucket<K, V>,
+    y: Bucket<K, V>,
+    armed: bool,
+}
+
+impl<K, V, S> Drop for Undo<'_, K, V, S> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        // Entries were moved in chain order, so walking the source chain with
+        // one cursor per destination recovers each moved slot's tophash.
+        let mut dst = [(self.x, 0usize), (self.y, 0usize)];
+        let mut next = Some(self.src);
+        while let Some(c) = next {
+            for i in 0..BUCKET_CNT {
+                // SAFETY: `i < 8`.
+                let top = unsafe { c.top(i) };
+                if top == EVACUATED_X || top == EVACUATED_Y {
+                    let which = (top - EVACUATED_X) as usize;
+                    let (mut db, mut di) = dst[which];
+                    if di == BUCKET_CNT {
+                        db = db.overflow().expect("destination chain was extended");
+                        di = 0;
+                    }
+                    // SAFETY: `i < 8` and `di < 8` (reset to 0 at 8); the
+                    // table is borrowed mutably by the guard.
+                    unsafe { c.set_top(i, db.top(di)) };
+                    dst[which] = (db, di + 1);
+                }
+            }
+            next = c.overflow();
+        }
+        // The destinations were empty before this evacuation: empty them
+        // again (their bytes are copies the source still owns). Overflow
+        // buckets linked meanwhile stay linked, empty, and the retry fills
+        // them (see the loop above); they are counted in `heap_bytes`.
+        for head in [self.x, self.y] {
+            let mut b = Some(head);
+            while let Some(c) = b {
+                c.set_tophash_bytes([EMPTY_REST; 8]);
+                b = c.overflow();
+            }
+        }
+        if let Some(track) = self.table.extra.iter.as_deref_mut() {
+            track.discard_moves();
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The probe loop: one walk along a chain that looks for a key, a free slot,
+//! or both (Go's `mapaccess` and the search half of `mapassign`).
+
+use super::bucket::Bucket;
+use super::table::{InsertSlot, RawTable};
+use super::tophash::*;
+
+impl<K, V, S> RawTable<K, V, S> {
+    /// The bucket whose chain holds `hash` for readers: the old bucket while
+    /// it is not evacuated, else the new one (Go's `mapaccess` prologue).
+    #[inline(always)]
+    pub(crate) fn read_bucket(&self, hash: u64) -> Option<Bucket<K, V>> {
+        let buckets = self.buckets?;
+        let m = self.bucket_mask();
+        // SAFETY: `hash & m < 2^B`, the number of head buckets in `buckets`.
+        let mut b = unsafe { Bucket::at(buckets, hash as usize & m) };
+        if let Some(old) = self.oldbuckets {
+            let om = if self.same_size_grow() { m } else { m >> 1 };
+            let oi = hash as usize & om;
+            // SAFETY: `oi` is below the old array's head count.
+            let oldb = unsafe { Bucket::at(old, oi) };
+            // Below `nevacuate` the bucket is evacuated and its page may have
+            // been handed back to the OS: do not read it.
+            if oi >= self.nevacuate && !oldb.evacuated() {
+                b = oldb;
+            }
+        }
+        Some(b)
+    }
+
+    /// Finds the slot whose key satisfies `eq`. Never moves anything.
+    #[inline]
+    pub(crate) fn find(
+        &self,
+        hash: u64,
+        eq: impl FnMut(&K) -> bool,
+    ) -> Option<(Bucket<K, V>, usize)> {
+        let head = self.read_bucket(hash)?;
+        Self::probe::<true, false>(head, tophash(hash), eq).ok()
+    }
+
+    /// Walks from `head` looking for the key and, on the way, the first free slot.
+    #[inline]
+    pub(crate) fn search_chain(
+        head: Bucket<K, V>,
+        top: u8,
+        eq: impl FnMut(&K) -> bool,
+    ) -> Result<(Bucket<K, V>, usize), InsertSlot<K, V>> {
+        Self::probe::<true, true>(head, top, eq)
+    }
+
+    /// The first free slot on `head`'s chain, for a key known to be absent.
+    #[inline]
+    pub(crate) fn free_slot(head: Bucket<K, V>) -> InsertSlot<K, V> {
+        match Self::probe::<false, true>(head, 0, |_| false) {
+            Err(slot) => slot,
+            Ok(_) => unreachable!("a free-slot probe matches no key"),
+        }
+    }
+
+    /// A free slot for `hash` in a table that is not growing (building a
+    /// fresh array: resize, clone), linking an overflow bucket if needed.
+    pub(crate) fn free_slot_no_grow(&mut self, hash: u64) -> (Bucket<K, V>, usize) {
+        debug_assert!(!self.growing());
+        // SAFETY: the array is allocated (callers install one first) and the
+        // index is masked to the head count.
+        let head = unsafe {
+            Bucket::at(
+                self.buckets.expect("array"),
+                hash as usize & self.bucket_mask(),
+            )
+        };
+        let slot = Self::free_slot(head);
+        match slot.free {
+            Some(free) => free,
+            None => (self.new_overflow(slot.last), 0),
+        }
+    }
+
+    /// The one probe loop. With `FIND`, returns the slot whose tophash is
+    /// `top` and whose key satisfies `eq`; with `FREE`, records the first
+    /// empty slot on the way (and, without `FIND`, stops there). Stops at an
+    /// `emptyRest` slot or the end of the chain; `Err` says where a new entry
+    /// would go. Both flags are constants, so each use compiles to its own
+    /// loop with nothing of the other.
+    #[inline(always)]
+    fn probe<const FIND: bool, const FREE: bool>(
+        head: Bucket<K, V>,
+        top: u8,
+        mut eq: impl FnMut(&K) -> bool,
+    ) -> Result<(Bucket<K, V>, usize), InsertSlot<K, V>> {
+        let mut b = head;
+        let mut free = None;
+        loop {
+            let g = b.group();
+            if FIND {
+                for i in g.match_byte(top) {
+                    // SAFETY: a slot whose tophash is >= MIN_TOP_HASH is full.
+                    if eq(unsafe { &*b.key(i) }) {
+                        return Ok((b, i));
+                    }
+                }
+            }
+            if FREE && free.is_none() {
+                free = g.match_empty().lowest().map(|i| (b, i));
+                if !FIND && free.is_some() {
+                    return Err(InsertSlot { free, last: b });
+                }
+            }
+            if g.any_empty_rest() {
+                return Err(InsertSlot { free, last: b });
+            }
+            match b.overflow() {
+                Some(next) => b = next,
+                None => return Err(InsertSlot { free, last: b }),
+            }
+        }
+    }
+}
