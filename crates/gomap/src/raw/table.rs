@@ -690,7 +690,8 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             return None;
         }
         let head = self.write_bucket(hash);
-        let (b, i) = Self::search_chain(head, tophash(hash), eq).ok()?;
+        // A removal needs no free slot: the plain find loop.
+        let (b, i) = Self::find_in_chain(head, tophash(hash), eq)?;
         // SAFETY: the slot is full and on `head`'s chain.
         Some(unsafe { self.take_at(head, b, i) })
     }
