@@ -87,6 +87,7 @@ impl<K, V, S> RawTable<K, V, S> {
         } else {
             let mut t = RawTable::new(hash0);
             t.b = self.b;
+            t.refresh_grow_at();
             t
         };
         let mut it = self.raw_iter();

@@ -80,6 +80,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         self.install_array(new_b, array);
         self.nevacuate = 0;
         self.noverflow = 0;
+        self.refresh_grow_at();
         #[cfg(feature = "tracing")]
         {
             self.extra.grow_writes = 0;
@@ -269,6 +270,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         }
         self.extra.old_released = 0;
         self.flags &= !(SAME_SIZE_GROW | OLD_ITERATOR);
+        self.refresh_grow_at();
         #[cfg(feature = "tracing")]
         tracing::debug!(
             target: "gomap",

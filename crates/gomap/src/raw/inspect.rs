@@ -86,6 +86,7 @@ impl<K, V, S> RawTable<K, V, S> {
             field!("flags", flags, u8),
             field!("B", b, u8),
             field!("noverflow", noverflow, u16),
+            field!("grow_at", grow_at, u32),
             field!("hash0", hash0, S),
             field!("buckets", buckets, Option<NonNull<u8>>),
             field!("oldbuckets", oldbuckets, Option<NonNull<u8>>),
