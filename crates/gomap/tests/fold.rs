@@ -13,11 +13,12 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Maps in the states a walk has to handle.
 fn maps() -> Vec<(&'static str, GoMap<u64, u64>)> {
-    let mut out = Vec::new();
-    out.push(("empty", GoMap::new()));
-    out.push(("one", GoMap::from([(7, 70)])));
-    out.push(("small", (0..8).map(|i| (i, i * 10)).collect()));
-    out.push(("large", (0..5000).map(|i| (i, i * 10)).collect()));
+    let mut out = vec![
+        ("empty", GoMap::new()),
+        ("one", GoMap::from([(7, 70)])),
+        ("small", (0..8).map(|i| (i, i * 10)).collect()),
+        ("large", (0..5000).map(|i| (i, i * 10)).collect()),
+    ];
     // Mid-growth: both arrays hold entries.
     let mut g = GoMap::new();
     let mut i = 0u64;
