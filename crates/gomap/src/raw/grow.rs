@@ -137,6 +137,9 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             };
             // Per destination (X, Y): the bucket being filled and its next slot.
             let mut dst = [(x, 0usize), (y, 0usize)];
+            // Whether a cursor must hear of each move: tested once here, a
+            // register test per moved entry instead of a load.
+            let tracking = undo.table.flags & ITERATOR != 0;
             let mut src = src_head;
             loop {
                 for i in src.group().match_full() {
@@ -170,8 +173,10 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
                         db.set_top(di, top);
                         src.set_top(i, EVACUATED_X + use_y as u8);
                     }
-                    if let Some(track) = undo.table.extra.iter.as_deref_mut() {
-                        track.on_move(src, i, db, di);
+                    if tracking {
+                        if let Some(track) = undo.table.extra.iter.as_deref_mut() {
+                            track.on_move(src, i, db, di);
+                        }
                     }
                     dst[use_y] = (db, di + 1);
                 }
