@@ -3,10 +3,13 @@
 
 Inputs (produced by `scripts/bench.sh` or the cargo commands in BENCHMARKS.md):
   target/bench-results/latency.json   from `cargo bench -p gomap --bench latency`
-  target/criterion/<key>/<workload>/<map>/<n>/new/estimates.json
+  target/bench-results/latency_seq.json  the same with sequential keys (LAT_KEYS=seq)
+  $CARGO_TARGET_DIR/criterion/<key>_<workload>/<map>/<n>/new/estimates.json
                                       from `cargo bench -p gomap --bench throughput`
+                                      (target/ unless CARGO_TARGET_DIR or CRITERION_HOME says otherwise)
 Outputs (committed):
   crates/gomap/benches/results/latency.png      per-insert latency vs insert index
+  crates/gomap/benches/results/latency_seq.png  the same, sequential keys
   crates/gomap/benches/results/throughput.png   ns/element bars, per workload
   crates/gomap/benches/results/tables.md        the tables BENCHMARKS.md quotes
 
@@ -32,7 +35,9 @@ def ensure_matplotlib():
     if not os.path.exists(py):
         subprocess.check_call([sys.executable, "-m", "venv", VENV])
         subprocess.check_call([py, "-m", "pip", "install", "--quiet", "matplotlib"])
-    if os.path.realpath(sys.executable) != os.path.realpath(py):
+    # A venv's python is a symlink to the system one, so compare prefixes,
+    # not executables.
+    if os.path.realpath(sys.prefix) != os.path.realpath(VENV):
         os.execv(py, [py] + sys.argv)
 
 
@@ -57,10 +62,10 @@ def fmt_ns(ns):
     return f"{ns:.0f} ns"
 
 
-def latency(lines):
-    path = os.path.join(ROOT, "target", "bench-results", "latency.json")
+def latency(lines, name="latency", what="random keys"):
+    path = os.path.join(ROOT, "target", "bench-results", name + ".json")
     if not os.path.exists(path):
-        print("no latency.json; skipping latency plot")
+        print(f"no {name}.json; skipping its latency plot")
         return
     d = json.load(open(path))
     n, window = d["n"], d["window"]
@@ -82,11 +87,11 @@ def latency(lines):
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(markerscale=5)
     axes[0].set_ylabel("ns")
-    fig.suptitle(f"Growing u64->u64 maps (foldhash) from empty to {n:,}")
+    fig.suptitle(f"Growing u64->u64 maps (foldhash) from empty to {n:,}, {what}")
     fig.tight_layout()
-    fig.savefig(os.path.join(OUT, "latency.png"), dpi=110)
+    fig.savefig(os.path.join(OUT, name + ".png"), dpi=110)
 
-    lines.append(f"### Growing to {n:,} (u64 -> u64, foldhash), every insert timed\n")
+    lines.append(f"### Growing to {n:,} (u64 -> u64, foldhash, {what}), every insert timed\n")
     lines.append(f"Medians of {d['runs']} runs (each in a fresh process). "
                  f"loadavg at start: `{d['loadavg']}`.\n")
     lines.append("| map | total | mean | p50 | p99 | p99.9 | p99.99 | max (median run) | max at insert # | "
@@ -116,8 +121,19 @@ def latency(lines):
     lines.append("")
 
 
+def criterion_dir():
+    if os.environ.get("CRITERION_HOME"):
+        return os.environ["CRITERION_HOME"]
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    return os.path.join(target, "criterion")
+
+
+# Pseudo-contenders: the memory floor of Go's layout (throughput.rs, `bench_floor`).
+FLOORS = ["floor", "floor_pf"]
+
+
 def criterion(lines):
-    base = os.path.join(ROOT, "target", "criterion")
+    base = criterion_dir()
     if not os.path.isdir(base):
         print("no target/criterion; skipping throughput")
         return
@@ -127,7 +143,7 @@ def criterion(lines):
         if gdir == "report" or "_" not in gdir:
             continue
         key, w = gdir.split("_", 1)
-        for m in MAPS:
+        for m in MAPS + FLOORS:
             mdir = os.path.join(base, gdir, m)
             if not os.path.isdir(mdir):
                 continue
@@ -156,6 +172,8 @@ def criterion(lines):
                 ratio = f"{r['gomap'] / r['std']:.2f}x" if "gomap" in r and "std" in r else "-"
                 lines.append(f"| {w} | {n:,} | " + " | ".join(cells) + f" | {ratio} |")
         lines.append("")
+        if key == "u64" and any("floor" in r for (k, _, _), r in res.items() if k == key):
+            floor_table(lines, res, sizes)
         # One bar chart per key: workloads x sizes, grouped by map.
         fig, axes = plt.subplots(1, len(WORKLOADS), figsize=(3.2 * len(WORKLOADS), 4.2))
         for ax, w in zip(axes, WORKLOADS):
@@ -176,11 +194,70 @@ def criterion(lines):
         fig.savefig(os.path.join(OUT, f"throughput_{key}.png"), dpi=100)
 
 
+def floor_table(lines, res, sizes):
+    lines.append("Memory floor of Go's layout (u64 -> u64, random buckets of 144 bytes in an "
+                 "array of gomap's size for n; ns per lookup; see throughput.rs):\n")
+    lines.append("| n | floor miss (tophash line) | gomap miss | std miss | gomap miss / floor "
+                 "| floor hit (tophash, then key+value) | floor hit, lines prefetched | gomap hit "
+                 "| std hit | gomap hit / floor |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|")
+    for n in sizes:
+        mi = res.get(("u64", "lookup_miss", n), {})
+        hi = res.get(("u64", "lookup_hit", n), {})
+        if "floor" not in mi and "floor" not in hi:
+            continue
+
+        def c(r, m):
+            return f"{r[m]:.2f}" if m in r else "-"
+
+        def q(r, a, b):
+            return f"{r[a] / r[b]:.2f}x" if a in r and b in r else "-"
+        lines.append(f"| {n:,} | {c(mi, 'floor')} | {c(mi, 'gomap')} | {c(mi, 'std')} | "
+                     f"{q(mi, 'gomap', 'floor')} | {c(hi, 'floor')} | {c(hi, 'floor_pf')} | "
+                     f"{c(hi, 'gomap')} | {c(hi, 'std')} | {q(hi, 'gomap', 'floor')} |")
+    lines.append("")
+
+
+def seq_vs_rand(lines):
+    """gomap / std for random and sequential u64 keys side by side."""
+    base = criterion_dir()
+    ratio = {}
+    for key in ("u64", "u64seq"):
+        for w in WORKLOADS:
+            gdir = os.path.join(base, f"{key}_{w}")
+            if not os.path.isdir(os.path.join(gdir, "gomap")):
+                continue
+            for n in os.listdir(os.path.join(gdir, "gomap")):
+                v = {}
+                for m in ("gomap", "std"):
+                    est = os.path.join(gdir, m, n, "new", "estimates.json")
+                    if os.path.exists(est):
+                        v[m] = json.load(open(est))["median"]["point_estimate"]
+                if len(v) == 2:
+                    ratio[(key, w, int(n))] = v["gomap"] / v["std"]
+    if not any(k == "u64seq" for k, _, _ in ratio):
+        return
+    sizes = sorted({n for _, _, n in ratio})
+    lines.append("### gomap / std: random versus sequential u64 keys\n")
+    lines.append("| workload | " + " | ".join(f"{n:,} rand | {n:,} seq" for n in sizes) + " |")
+    lines.append("|---|" + "---|---|" * len(sizes))
+    for w in WORKLOADS:
+        cells = []
+        for n in sizes:
+            for key in ("u64", "u64seq"):
+                r = ratio.get((key, w, n))
+                cells.append(f"{r:.2f}x" if r else "-")
+        lines.append(f"| {w} | " + " | ".join(cells) + " |")
+    lines.append("")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     lines = []
     latency(lines)
+    latency(lines, "latency_seq", "sequential keys 0..n")
     criterion(lines)
+    seq_vs_rand(lines)
     text = "\n".join(lines) + "\n"
     with open(os.path.join(OUT, "tables.md"), "w") as f:
         f.write(text)

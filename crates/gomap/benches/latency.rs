@@ -16,10 +16,14 @@
 //! `target/bench-results/latency.json` (summaries, plus per-map series of the
 //! max latency in each window of inserts, for the plots).
 //!
+//! Keys: `LAT_KEYS` lists the key sets, each measured in full and written to
+//! its own file: `rand` (SplitMix64 of 0..n, `latency.json`) and `seq` (the
+//! integers 0..n in order: ids, counters; `latency_seq.json`). Default: both.
+//!
 //! ```text
-//! cargo bench -p gomap --bench latency                      # 10 M, 3 runs
+//! cargo bench -p gomap --bench latency                      # 10 M, 3 runs, rand and seq
 //! LAT_N=1000000 LAT_RUNS=1 cargo bench -p gomap --bench latency
-//! LAT_MAPS=gomap,std cargo bench -p gomap --bench latency
+//! LAT_MAPS=gomap,std LAT_KEYS=seq cargo bench -p gomap --bench latency
 //! ```
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -72,6 +76,16 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// The `i`-th key of a key set: `seq` keys are `i` itself, `rand` keys are
+/// SplitMix64 of `i`.
+fn key(seq: bool, i: u64) -> u64 {
+    if seq {
+        i
+    } else {
+        splitmix64(i)
+    }
+}
 
 fn splitmix64(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -150,13 +164,13 @@ fn thread_cpu_ns() -> u64 {
 /// Child, latency mode: prints one JSON object. With `cpu`, each insert is
 /// timed in thread CPU time instead of wall time (immune to preemption by
 /// other processes on a shared machine, at ~1 us overhead per insert).
-fn latency_run<M: Grow>(n: usize, cpu: bool) {
+fn latency_run<M: Grow>(n: usize, cpu: bool, seq: bool) {
     let mut lat: Vec<u32> = vec![0; n];
     // Touch the buffer so its page faults are not charged to the map.
     for (i, x) in lat.iter_mut().enumerate() {
         *x = i as u32;
     }
-    let keys: Vec<u64> = (0..n as u64).map(splitmix64).collect();
+    let keys: Vec<u64> = (0..n as u64).map(|i| key(seq, i)).collect();
     let base_live = LIVE.load(Relaxed);
     PEAK.store(base_live, Relaxed);
     let mut m = M::new();
@@ -208,24 +222,24 @@ fn latency_run<M: Grow>(n: usize, cpu: bool) {
 }
 
 /// Child, resident mode: only grows the map; prints VmHWM and the baseline.
-fn resident_run<M: Grow>(n: usize) {
+fn resident_run<M: Grow>(n: usize, seq: bool) {
     let base = status_kib("VmRSS:");
     let mut m = M::new();
     for i in 0..n as u64 {
-        m.put(splitmix64(i), i);
+        m.put(key(seq, i), i);
     }
     assert_eq!(black_box(&m).size(), n);
     let hwm = status_kib("VmHWM:");
     println!("{{\"hwm_kib\":{hwm},\"base_kib\":{base}}}");
 }
 
-fn child(map: &str, mode: &str, n: usize) {
+fn child(map: &str, mode: &str, n: usize, seq: bool) {
     macro_rules! go {
         ($t:ty) => {
             if mode == "latency" || mode == "cpu" {
-                latency_run::<$t>(n, mode == "cpu")
+                latency_run::<$t>(n, mode == "cpu", seq)
             } else {
-                resident_run::<$t>(n)
+                resident_run::<$t>(n, seq)
             }
         };
     }
@@ -251,10 +265,10 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn spawn(map: &str, mode: &str, n: usize) -> String {
+fn spawn(map: &str, mode: &str, n: usize, keys: &str) -> String {
     let exe = std::env::current_exe().unwrap();
     let out = Command::new(exe)
-        .env("LAT_CHILD", format!("{map}:{mode}:{n}"))
+        .env("LAT_CHILD", format!("{map}:{mode}:{n}:{keys}"))
         .stderr(std::process::Stdio::inherit())
         .output()
         .expect("run child");
@@ -274,9 +288,22 @@ fn main() {
         let mut it = spec.split(':');
         let (map, mode) = (it.next().unwrap(), it.next().unwrap());
         let n = it.next().unwrap().parse().unwrap();
-        child(map, mode, n);
+        let seq = it.next() == Some("seq");
+        child(map, mode, n, seq);
         return;
     }
+    let sets = std::env::var("LAT_KEYS").unwrap_or_else(|_| "rand,seq".into());
+    for keys in sets.split(',') {
+        assert!(
+            keys == "rand" || keys == "seq",
+            "LAT_KEYS: rand and/or seq, not {keys:?}"
+        );
+        measure(keys);
+    }
+}
+
+/// Measures every map on one key set and writes its JSON file.
+fn measure(keys_set: &str) {
     // `cargo bench` passes `--bench`; a filter argument selects maps.
     let n: usize = std::env::var("LAT_N")
         .ok()
@@ -292,8 +319,16 @@ fn main() {
         .unwrap_or_else(|_| MAPS.iter().map(|s| s.to_string()).collect());
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     eprintln!(
-        "latency: n = {n}, runs = {runs}, loadavg before: {}",
+        "latency: n = {n}, {keys_set} keys, runs = {runs}, loadavg before: {}",
         load.trim()
+    );
+    println!(
+        "\n{keys_set} keys ({}):",
+        if keys_set == "seq" {
+            "0..n in order"
+        } else {
+            "SplitMix64 of 0..n"
+        }
     );
 
     let keys = [
@@ -308,7 +343,7 @@ fn main() {
         "drop_ns",
     ];
     let mut json = format!(
-        "{{\"n\":{n},\"runs\":{runs},\"window\":{WINDOW},\"loadavg\":\"{}\",\"maps\":{{",
+        "{{\"n\":{n},\"keys\":\"{keys_set}\",\"runs\":{runs},\"window\":{WINDOW},\"loadavg\":\"{}\",\"maps\":{{",
         load.trim()
     );
     println!(
@@ -331,13 +366,17 @@ fn main() {
         .unwrap_or(1);
     let mut cpu_table = String::new();
     for (mi, map) in maps.iter().enumerate() {
-        let outs: Vec<String> = (0..runs).map(|_| spawn(map, "latency", n)).collect();
+        let outs: Vec<String> = (0..runs)
+            .map(|_| spawn(map, "latency", n, keys_set))
+            .collect();
         let med = |k: &str| median(outs.iter().map(|o| field(o, k)).collect());
         // The run whose max is the median max: its index and series are shown.
         let maxes: Vec<f64> = outs.iter().map(|o| field(o, "max")).collect();
         let mmax = median(maxes.clone());
         let pick = &outs[maxes.iter().position(|&x| x == mmax).unwrap()];
-        let res: Vec<String> = (0..runs).map(|_| spawn(map, "resident", n)).collect();
+        let res: Vec<String> = (0..runs)
+            .map(|_| spawn(map, "resident", n, keys_set))
+            .collect();
         let hwm = median(res.iter().map(|o| field(o, "hwm_kib")).collect());
         let base = median(res.iter().map(|o| field(o, "base_kib")).collect());
         let rss_mib = (hwm - base) / 1024.0;
@@ -370,7 +409,9 @@ fn main() {
             field(pick, "max_index")
         ));
         if cpu_runs > 0 {
-            let c: Vec<String> = (0..cpu_runs).map(|_| spawn(map, "cpu", n)).collect();
+            let c: Vec<String> = (0..cpu_runs)
+                .map(|_| spawn(map, "cpu", n, keys_set))
+                .collect();
             let cm = |k: &str| median(c.iter().map(|o| field(o, k)).collect());
             let cmax: Vec<f64> = c.iter().map(|o| field(o, "max")).collect();
             let cmm = median(cmax.clone());
@@ -418,7 +459,12 @@ fn main() {
     eprintln!("loadavg after: {}", load.trim());
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-results");
     std::fs::create_dir_all(&dir).unwrap();
-    let file = std::env::var("LAT_OUT").unwrap_or_else(|_| "latency.json".into());
+    let file = std::env::var("LAT_OUT").unwrap_or_else(|_| "latency".into());
+    let file = if keys_set == "seq" {
+        format!("{file}_seq.json")
+    } else {
+        format!("{file}.json")
+    };
     std::fs::write(dir.join(&file), json).unwrap();
     eprintln!("wrote {}", dir.join(file).display());
 }

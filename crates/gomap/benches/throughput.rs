@@ -1,16 +1,34 @@
 //! Throughput against std's HashMap, hashbrown and griddle, all with
 //! foldhash (`foldhash::fast::RandomState`), same keys in the same order.
 //!
-//! Keys: `u64` (SplitMix64 of 0..n) and `String` (16 hex digits of the same).
-//! Sizes: 1e3, 1e5, 1e6 (and 1e7 for u64 with `GOMAP_BENCH_LARGE=1`).
+//! Keys: `u64` (SplitMix64 of 0..n: random), `u64seq` (the integers 0..n
+//! themselves: ids, counters; misses are n..2n) and `String` (16 hex digits
+//! of SplitMix64 of 0..n).
+//! Sizes: 1e3, 1e5, 1e6 (and 1e7 for the u64 sets with `GOMAP_BENCH_LARGE=1`).
 //! Workloads, per element: insert into an empty map, insert into a presized
 //! map, lookup hit, lookup miss, remove (every key of a full map), iterate,
 //! churn (insert one new key and remove the oldest, a sliding window).
 //!
+//! Beside the maps, the `u64` lookup groups carry the **memory floor** of Go's
+//! layout (contenders `floor` and `floor_pf`): only the memory accesses of a
+//! lookup, in a bucket array of the size gomap allocates for n entries
+//! (`2^B` buckets of 144 bytes), at random buckets, no hashing, no compares:
+//! - `lookup_miss/floor`: the tophash word only (a miss in a bucket that has
+//!   room stops there);
+//! - `lookup_hit/floor`: the tophash word, then the key and the value of a
+//!   slot chosen by the loaded tophash (so the key's and value's lines are
+//!   requested only after the tophash line arrives, as in a real hit);
+//! - `lookup_hit/floor_pf`: the same, but the bucket's three cache lines are
+//!   requested at once first (what a lookup that prefetches its bucket pays).
+//!
+//! So `gomap / floor` says how much of a lookup is the layout's memory cost
+//! and how much is instructions and branches.
+//!
 //! ```text
 //! cargo bench -p gomap --bench throughput                          # all but 1e7
-//! GOMAP_BENCH_LARGE=1 cargo bench -p gomap --bench throughput -- u64/
+//! GOMAP_BENCH_LARGE=1 cargo bench -p gomap --bench throughput -- 'u64(seq)?/'
 //! cargo bench -p gomap --bench throughput -- 'u64/lookup_hit/'     # a filter
+//! GOMAP_BENCH_QUICK=1 cargo bench -p gomap --bench throughput      # 1e3 only, short (checks the pipeline)
 //! ```
 //!
 //! Results land in `target/criterion/<key>/<workload>/<map>/<n>/`;
@@ -38,6 +56,17 @@ impl Key for u64 {
     const NAME: &'static str = "u64";
     fn make(i: u64) -> u64 {
         splitmix64(i)
+    }
+}
+/// A sequential key: hashes exactly like the `u64` inside it (derived `Hash`
+/// forwards to `u64::hash`), but the bench makes it `i` itself, not a
+/// scrambled `i`.
+#[derive(Hash, PartialEq, Eq, Clone, Copy)]
+struct Seq(u64);
+impl Key for Seq {
+    const NAME: &'static str = "u64seq";
+    fn make(i: u64) -> Seq {
+        Seq(i)
     }
 }
 impl Key for String {
@@ -232,6 +261,12 @@ fn group<'a>(
 ) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
     let mut g = c.benchmark_group(format!("{key}/{w}"));
     g.throughput(Throughput::Elements(n as u64));
+    if quick() {
+        g.sample_size(10);
+        g.warm_up_time(Duration::from_millis(50));
+        g.measurement_time(Duration::from_millis(100));
+        return g;
+    }
     g.warm_up_time(Duration::from_millis(300));
     if n >= 1_000_000 {
         g.sample_size(10);
@@ -243,12 +278,103 @@ fn group<'a>(
     g
 }
 
+/// `GOMAP_BENCH_QUICK=1`: 1e3 only, 0.1 s per benchmark; for checking that
+/// the pipeline (bench -> tables -> plots) works, not for numbers.
+fn quick() -> bool {
+    std::env::var_os("GOMAP_BENCH_QUICK").is_some_and(|v| v != "0")
+}
+
 fn sizes(max: usize) -> Vec<usize> {
     let large = std::env::var_os("GOMAP_BENCH_LARGE").is_some();
+    let quick = quick();
     [1_000, 100_000, 1_000_000, 10_000_000]
         .into_iter()
-        .filter(|&n| n <= max && (n < 10_000_000 || large))
+        .filter(|&n| n <= max && (n < 10_000_000 || large) && (n == 1_000 || !quick))
         .collect()
+}
+
+/// Go's bucket count for `n` entries grown from empty: the smallest `2^B`
+/// with `n <= 6.5 * 2^B` (for `n > 8`), as `GoMap::stats().buckets` reports.
+fn go_buckets(n: usize) -> usize {
+    let mut b = 1usize;
+    while n > 8 && n > 13 * (b / 2).max(1) {
+        b *= 2;
+    }
+    b
+}
+
+/// Bytes of one `u64 -> u64` bucket: tophash[8], 8 keys, 8 values, overflow.
+const BUCKET: usize = 144;
+
+/// The memory floor of Go's layout (see the module docs): an array of
+/// `go_buckets(n)` buckets of 144 bytes filled with random bytes, and the
+/// random bucket each of the n lookups visits.
+struct Floor {
+    /// The array, as words so every bucket (144 = 18 words) is 8-aligned like
+    /// gomap's.
+    words: Vec<u64>,
+    /// Word index of each lookup's bucket.
+    at: Vec<u32>,
+}
+
+fn floor_data(n: usize) -> Floor {
+    let nb = go_buckets(n);
+    let words = (0..nb * BUCKET / 8)
+        .map(|i| splitmix64(i as u64 ^ 0x5555))
+        .collect();
+    let at = (0..n as u64)
+        .map(|i| ((splitmix64(i) as usize & (nb - 1)) * BUCKET / 8) as u32)
+        .collect();
+    Floor { words, at }
+}
+
+/// One hit: the tophash word, then key and value of the slot its low bits pick.
+#[inline(always)]
+fn floor_hit(w: &[u64], b: usize) -> u64 {
+    let slot = (w[b] & 7) as usize;
+    w[b + 1 + slot] ^ w[b + 9 + slot]
+}
+
+fn bench_floor(c: &mut Criterion, n: usize) {
+    let f = floor_data(n);
+    let (w, at) = (&f.words[..], &f.at[..]);
+    let mut g = group(c, n, "u64", "lookup_miss");
+    g.bench_function(BenchmarkId::new("floor", n), |b| {
+        b.iter(|| {
+            let mut s = 0u64;
+            for &i in at {
+                s = s.wrapping_add(w[black_box(i) as usize]);
+            }
+            s
+        })
+    });
+    g.finish();
+    let mut g = group(c, n, "u64", "lookup_hit");
+    g.bench_function(BenchmarkId::new("floor", n), |b| {
+        b.iter(|| {
+            let mut s = 0u64;
+            for &i in at {
+                s = s.wrapping_add(floor_hit(w, black_box(i) as usize));
+            }
+            s
+        })
+    });
+    g.bench_function(BenchmarkId::new("floor_pf", n), |b| {
+        b.iter(|| {
+            let mut s = 0u64;
+            for &i in at {
+                let i = black_box(i) as usize;
+                // Request the bucket's three lines at once (words 0, 8 and
+                // 16 are in its first, middle and last 64 bytes), then hit.
+                let pf = w[i] ^ w[i + 8] ^ w[i + 16];
+                s = s
+                    .wrapping_add(floor_hit(w, i))
+                    .wrapping_add(black_box(pf) & 1);
+            }
+            s
+        })
+    });
+    g.finish();
 }
 
 fn all<K: Key>(c: &mut Criterion, max: usize) {
@@ -263,7 +389,11 @@ fn all<K: Key>(c: &mut Criterion, max: usize) {
 
 fn benches(c: &mut Criterion) {
     all::<u64>(c, 10_000_000);
+    all::<Seq>(c, 10_000_000);
     all::<String>(c, 1_000_000);
+    for n in sizes(10_000_000) {
+        bench_floor(c, n);
+    }
 }
 
 criterion_group!(throughput, benches);

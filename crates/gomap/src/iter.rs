@@ -50,6 +50,10 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.inner.len(), Some(self.inner.len()))
     }
+    #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, f: F) -> B {
+        self.inner.fold(init, f)
+    }
 }
 exact_size!(Iter<'a, K, V>, (&'a K, &'a V), inner);
 
@@ -79,6 +83,10 @@ impl<'a, K, V> Iterator for IterMut<'a, K, V> {
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.inner.len(), Some(self.inner.len()))
+    }
+    #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, f: F) -> B {
+        self.inner.fold(init, f)
     }
 }
 exact_size!(IterMut<'a, K, V>, (&'a K, &'a mut V), inner);
@@ -110,6 +118,10 @@ impl<K, V> Iterator for IntoIter<K, V> {
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.inner.len(), Some(self.inner.len()))
+    }
+    #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, f: F) -> B {
+        self.inner.fold(init, f)
     }
 }
 exact_size!(IntoIter<K, V>, (K, V), inner);
@@ -145,6 +157,12 @@ impl<K, V, S> Iterator for Drain<'_, K, V, S> {
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.inner.len(), Some(self.inner.len()))
+    }
+    #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, f: F) -> B {
+        // The rest of Drain's work (emptying, handing the array back) runs
+        // in its `Drop` right after.
+        self.inner.fold_mut(init, f)
     }
 }
 
@@ -219,6 +237,10 @@ macro_rules! projection {
             #[inline]
             fn next(&mut self) -> Option<$item> {
                 self.inner.next().map(|$x| $e)
+            }
+            #[inline]
+            fn fold<B, F: FnMut(B, $item) -> B>(self, init: B, mut f: F) -> B {
+                self.inner.fold(init, move |acc, $x| f(acc, $e))
             }
             fn size_hint(&self) -> (usize, Option<usize>) {
                 self.inner.size_hint()

@@ -87,6 +87,7 @@ impl<K, V, S> RawTable<K, V, S> {
         } else {
             let mut t = RawTable::new(hash0);
             t.b = self.b;
+            t.refresh_grow_at();
             t
         };
         let mut it = self.raw_iter();
@@ -211,6 +212,14 @@ impl<'a, K, V> Iterator for RefIter<'a, K, V> {
         // SAFETY: full slot; the table is borrowed shared for 'a.
         Some(unsafe { (&*b.key(i), &*b.value(i)) })
     }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+        self.raw.fold(init, |acc, b, i| {
+            // SAFETY: as in `next`.
+            f(acc, unsafe { (&*b.key(i), &*b.value(i)) })
+        })
+    }
 }
 
 /// `iter_mut()`: each value yielded once, so the `&mut` are disjoint.
@@ -248,6 +257,14 @@ impl<'a, K, V> Iterator for MutIter<'a, K, V> {
         // SAFETY: full slot, yielded once by the walk; the table is borrowed
         // exclusively for 'a, so no other reference to this value exists.
         Some(unsafe { (&*b.key(i), &mut *b.value(i)) })
+    }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+        self.raw.fold(init, |acc, b, i| {
+            // SAFETY: as in `next`: each slot is visited once.
+            f(acc, unsafe { (&*b.key(i), &mut *b.value(i)) })
+        })
     }
 }
 
@@ -305,6 +322,26 @@ impl<K, V> OwnedIter<K, V> {
     }
 }
 
+impl<K, V> OwnedIter<K, V> {
+    /// `fold` through a borrow (for `Drain`, which must run its own `Drop`
+    /// afterwards). The walk is taken out first: if `f` panics, the entries
+    /// not reached are still full slots of `self.table` and are dropped with
+    /// it (or by `finish_into`), never twice.
+    #[inline]
+    pub(crate) fn fold_mut<B>(&mut self, init: B, mut f: impl FnMut(B, (K, V)) -> B) -> B {
+        let raw = core::mem::replace(&mut self.raw, RawIter::done());
+        let table = &mut self.table;
+        raw.fold(init, |acc, b, i| {
+            // Mark first, as in `next`.
+            // SAFETY: the walk yields slots `i < 8`; the table is ours (owned).
+            unsafe { b.set_top(i, super::tophash::EMPTY_ONE) };
+            table.count -= 1;
+            // SAFETY: a full slot, now marked empty; ownership moves out once.
+            f(acc, unsafe { b.take(i) })
+        })
+    }
+}
+
 impl<K, V> Iterator for OwnedIter<K, V> {
     type Item = (K, V);
     #[inline]
@@ -316,6 +353,11 @@ impl<K, V> Iterator for OwnedIter<K, V> {
         self.table.count -= 1;
         // SAFETY: a full slot, now marked empty; ownership moves out once.
         Some(unsafe { b.take(i) })
+    }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, f: F) -> B {
+        self.fold_mut(init, f)
     }
 }
 

@@ -82,6 +82,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         self.install_array(new_b, array);
         self.nevacuate = 0;
         self.noverflow = 0;
+        self.refresh_grow_at();
         #[cfg(feature = "tracing")]
         {
             self.extra.grow_writes = 0;
@@ -138,6 +139,9 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             };
             // Per destination (X, Y): the bucket being filled and its next slot.
             let mut dst = [(x, 0usize), (y, 0usize)];
+            // Whether a cursor must hear of each move: tested once here, a
+            // register test per moved entry instead of a load.
+            let tracking = undo.table.flags & ITERATOR != 0;
             let mut src = src_head;
             loop {
                 for i in src.group().match_full() {
@@ -171,8 +175,10 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
                         db.set_top(di, top);
                         src.set_top(i, EVACUATED_X + use_y as u8);
                     }
-                    if let Some(track) = undo.table.extra.iter.as_deref_mut() {
-                        track.on_move(src, i, db, di);
+                    if tracking {
+                        if let Some(track) = undo.table.extra.iter.as_deref_mut() {
+                            track.on_move(src, i, db, di);
+                        }
                     }
                     dst[use_y] = (db, di + 1);
                 }
@@ -278,6 +284,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         }
         self.extra.old_released = 0;
         self.flags &= !(SAME_SIZE_GROW | OLD_ITERATOR);
+        self.refresh_grow_at();
         #[cfg(feature = "tracing")]
         tracing::debug!(
             target: "gomap",

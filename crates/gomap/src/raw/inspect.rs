@@ -86,6 +86,8 @@ impl<K, V, S> RawTable<K, V, S> {
             field!("flags", flags, u8),
             field!("B", b, u8),
             field!("noverflow", noverflow, u16),
+            // `grow_at` (a cache of Go's growth trigger, no Go field) sits in
+            // what was padding after `noverflow`; the report lists Go's fields.
             field!("hash0", hash0, S),
             field!("buckets", buckets, Option<NonNull<u8>>),
             field!("oldbuckets", oldbuckets, Option<NonNull<u8>>),

@@ -58,6 +58,20 @@ impl<K, V> RawIter<K, V> {
         }
     }
 
+    /// A walk that yields nothing (what an iterator is left with after `fold`).
+    pub(crate) fn done() -> Self {
+        RawIter {
+            arrays: [(None, 0), (None, 0)],
+            which: 2,
+            next_head: 0,
+            end_head: 0,
+            bucket: None,
+            head: None,
+            mask: BitMask::EMPTY,
+            remaining: 0,
+        }
+    }
+
     /// Entries not yet yielded.
     pub(crate) fn remaining(&self) -> usize {
         self.remaining
@@ -104,45 +118,134 @@ impl<K, V> RawIter<K, V> {
         Some(other)
     }
 
+    /// The next full slot. The common case (more slots in the bucket at
+    /// hand) touches only `mask` and `remaining`; moving to the next bucket
+    /// is `advance`.
     #[inline]
     pub(crate) fn next(&mut self) -> Option<(Bucket<K, V>, usize)> {
         loop {
-            if self.remaining == 0 {
-                return None;
-            }
             if let Some(i) = self.mask.next() {
                 self.remaining -= 1;
-                // Unwrap is fine: `mask` is non-empty only with a bucket.
-                return Some((self.bucket?, i));
+                // SAFETY: `mask` is non-empty only while `bucket` is set
+                // (both are set together in `advance`).
+                return Some((unsafe { self.bucket.unwrap_unchecked() }, i));
             }
-            if let Some(next) = self.bucket.and_then(|b| b.overflow()) {
-                self.bucket = Some(next);
-                self.mask = next.group().match_full();
-                continue;
+            if !self.advance() {
+                return None;
             }
-            // Next head bucket, moving on to the next array at the end.
-            while self.next_head == self.end_head {
-                self.which += 1;
-                if self.which == 2 {
-                    self.remaining = 0;
-                    return None;
-                }
-                self.next_head = 0;
-                self.end_head = self.arrays[1].1;
-            }
-            let array = self.arrays[self.which].0?;
-            // SAFETY: `next_head` is below the array's head count.
-            let head = unsafe { Bucket::at(array, self.next_head) };
-            self.next_head += 1;
-            if self.which == 0 && head.evacuated() {
-                self.bucket = None;
-                self.mask = BitMask::EMPTY;
-                continue;
-            }
-            self.head = Some(head);
-            self.bucket = Some(head);
-            self.mask = head.group().match_full();
         }
+    }
+
+    /// Loads the next bucket of the walk into `bucket` and `mask` (its
+    /// chain's next overflow bucket, else the next head bucket, moving on to
+    /// the next array at the end); `false` once nothing is left.
+    #[inline]
+    fn advance(&mut self) -> bool {
+        if self.remaining == 0 {
+            return false;
+        }
+        if let Some(next) = self.bucket.and_then(|b| b.overflow()) {
+            self.bucket = Some(next);
+            self.mask = next.group().match_full();
+            return true;
+        }
+        while self.next_head == self.end_head {
+            self.which += 1;
+            if self.which == 2 {
+                self.remaining = 0;
+                return false;
+            }
+            self.next_head = 0;
+            self.end_head = self.arrays[1].1;
+        }
+        let Some(array) = self.arrays[self.which].0 else {
+            return false;
+        };
+        // SAFETY: `next_head` is below the array's head count.
+        let head = unsafe { Bucket::at(array, self.next_head) };
+        self.next_head += 1;
+        if self.which == 0 && head.evacuated() {
+            self.bucket = None;
+            self.mask = BitMask::EMPTY;
+            return true;
+        }
+        self.head = Some(head);
+        self.bucket = Some(head);
+        self.mask = head.group().match_full();
+        true
+    }
+}
+
+impl<K, V> RawIter<K, V> {
+    /// Visits every slot `next()` would still yield, in the same order, as
+    /// nested loops (arrays, head buckets, chain, full-slot bits) with the
+    /// walk's state in locals rather than written back per element (what
+    /// hashbrown's `RawIterRange::fold_impl` does). `f` also gets the head of
+    /// the slot's chain (for `retain`, which removes through it).
+    #[inline]
+    pub(crate) fn fold_with_head<B>(
+        self,
+        init: B,
+        mut f: impl FnMut(B, Bucket<K, V>, Bucket<K, V>, usize) -> B,
+    ) -> B {
+        let mut acc = init;
+        if self.remaining == 0 {
+            return acc;
+        }
+        // The rest of a chain `next()` is in the middle of.
+        if let Some(mut b) = self.bucket {
+            let head = self.head.unwrap_or(b);
+            let mut mask = self.mask;
+            loop {
+                for i in mask {
+                    acc = f(acc, head, b, i);
+                }
+                match b.overflow() {
+                    Some(n) => {
+                        b = n;
+                        mask = n.group().match_full();
+                    }
+                    None => break,
+                }
+            }
+        }
+        let (mut which, mut next_head, mut end_head) = (self.which, self.next_head, self.end_head);
+        while which < 2 {
+            if let Some(array) = self.arrays[which].0 {
+                for h in next_head..end_head {
+                    // SAFETY: `h` is below the array's head count.
+                    let head = unsafe { Bucket::<K, V>::at(array, h) };
+                    let mut g = head.group();
+                    // Old buckets evacuated since the walk began hold markers only.
+                    if which == 0 && head.evacuated() {
+                        continue;
+                    }
+                    let mut b = head;
+                    loop {
+                        for i in g.match_full() {
+                            acc = f(acc, head, b, i);
+                        }
+                        match b.overflow() {
+                            Some(n) => {
+                                b = n;
+                                g = n.group();
+                            }
+                            None => break,
+                        }
+                    }
+                }
+            }
+            which += 1;
+            next_head = 0;
+            end_head = self.arrays[1].1;
+        }
+        acc
+    }
+
+    /// `fold` over the slots (see `fold_with_head`).
+    #[inline]
+    pub(crate) fn fold<B>(self, init: B, mut f: impl FnMut(B, Bucket<K, V>, usize) -> B) -> B {
+        self.fold_with_head(init, |acc, _, b, i| f(acc, b, i))
     }
 }
 

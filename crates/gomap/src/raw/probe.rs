@@ -49,6 +49,17 @@ impl<K, V, S> RawTable<K, V, S> {
         Self::probe::<true, true>(head, top, eq)
     }
 
+    /// The slot on `head`'s chain whose key satisfies `eq`, without looking
+    /// for a free slot on the way (for removals).
+    #[inline]
+    pub(crate) fn find_in_chain(
+        head: Bucket<K, V>,
+        top: u8,
+        eq: impl FnMut(&K) -> bool,
+    ) -> Option<(Bucket<K, V>, usize)> {
+        Self::probe::<true, false>(head, top, eq).ok()
+    }
+
     /// The first free slot on `head`'s chain, for a key known to be absent.
     #[inline]
     pub(crate) fn free_slot(head: Bucket<K, V>) -> InsertSlot<K, V> {

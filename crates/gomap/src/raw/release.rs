@@ -162,6 +162,7 @@ impl<K, V, S> RawTable<K, V, S> {
         self.flags &= !(SAME_SIZE_GROW | OLD_ITERATOR);
         self.nevacuate = 0;
         self.release_retained();
+        self.refresh_grow_at();
     }
 
     /// Frees a retired old array now (see `retire_step`).

@@ -170,6 +170,15 @@ pub struct RawTable<K, V, S> {
     pub(crate) b: u8,
     /// Approximate number of overflow buckets (exact below B = 16).
     pub(crate) noverflow: u16,
+    /// The count at which an insert must evaluate Go's growth trigger
+    /// (`overLoadFactor(count + 1, B) || tooManyOverflowBuckets`): below it
+    /// the trigger is known false, so a new key costs one compare instead of
+    /// the trigger's arithmetic. `u32::MAX` while growing (no growth can
+    /// start) and as the cap for huge tables (the slow path decides exactly);
+    /// 0 once too many overflow buckets exist. Kept by `refresh_grow_at`
+    /// wherever `B`, `noverflow` or the growth state change. Lives in the
+    /// header's padding after `noverflow`, so costs no space.
+    pub(crate) grow_at: u32,
     /// The per-map hash seed: the `BuildHasher` (Go's `hash0`).
     pub(crate) hash0: S,
     /// `2^B` head buckets, then `2^(B-4)` pre-allocated overflow buckets.
@@ -205,6 +214,8 @@ impl<K, V, S> RawTable<K, V, S> {
             flags: 0,
             b: 0,
             noverflow: 0,
+            // `capacity_for(0)`: 8 entries fit in the first bucket.
+            grow_at: BUCKET_CNT as u32,
             hash0,
             buckets: None,
             oldbuckets: None,
@@ -233,6 +244,19 @@ impl<K, V, S> RawTable<K, V, S> {
         Ok(t)
     }
 
+    /// Recomputes `grow_at` from `B`, `noverflow` and the growth state.
+    pub(crate) fn refresh_grow_at(&mut self) {
+        self.grow_at = if self.growing() {
+            u32::MAX
+        } else if too_many_overflow_buckets(self.noverflow, self.b) {
+            0
+        } else if self.b >= 32 {
+            u32::MAX
+        } else {
+            capacity_for(self.b).min(u32::MAX as usize) as u32
+        };
+    }
+
     pub(crate) fn install_array(&mut self, b: u8, a: alloc::Array) {
         self.b = b;
         self.buckets = Some(a.ptr);
@@ -242,6 +266,7 @@ impl<K, V, S> RawTable<K, V, S> {
             a.pool
         };
         self.extra.overflow_end = a.end;
+        self.refresh_grow_at();
     }
 
     #[inline]
@@ -323,11 +348,14 @@ impl<K, V, S> RawTable<K, V, S> {
     fn incr_noverflow(&mut self) {
         if self.b < 16 {
             self.noverflow = self.noverflow.wrapping_add(1);
-            return;
+        } else {
+            let mask = (1u64 << (self.b - 15)) - 1;
+            if fastrand() & mask == 0 {
+                self.noverflow = self.noverflow.wrapping_add(1);
+            }
         }
-        let mask = (1u64 << (self.b - 15)) - 1;
-        if fastrand() & mask == 0 {
-            self.noverflow = self.noverflow.wrapping_add(1);
+        if !self.growing() && too_many_overflow_buckets(self.noverflow, self.b) {
+            self.grow_at = 0;
         }
     }
 
@@ -465,6 +493,7 @@ impl<K, V, S> RawTable<K, V, S> {
         }
         self.count = 0;
         self.noverflow = 0;
+        self.refresh_grow_at();
     }
 
     /// Removes every entry, keeping the bucket array (Go's `mapclear`).
@@ -493,6 +522,7 @@ impl<K, V, S> RawTable<K, V, S> {
         self.b = 0;
         self.noverflow = 0;
         self.count = 0;
+        self.refresh_grow_at();
         self.extra.next_overflow = core::ptr::null_mut();
         self.extra.overflow_end = core::ptr::null_mut();
         debug_assert_eq!(self.extra.heap_overflow, 0);
@@ -506,6 +536,7 @@ impl<K, V, S> RawTable<K, V, S> {
             flags: self.flags,
             b: self.b,
             noverflow: self.noverflow,
+            grow_at: self.grow_at,
             hash0: (),
             buckets: self.buckets.take(),
             oldbuckets: self.oldbuckets.take(),
@@ -533,6 +564,7 @@ impl<K, V, S> RawTable<K, V, S> {
         self.b = 0;
         self.noverflow = 0;
         self.nevacuate = 0;
+        self.refresh_grow_at();
         t
     }
 
@@ -543,6 +575,7 @@ impl<K, V, S> RawTable<K, V, S> {
         self.flags = s.flags;
         self.b = s.b;
         self.noverflow = s.noverflow;
+        self.grow_at = s.grow_at;
         self.buckets = s.buckets.take();
         self.oldbuckets = s.oldbuckets.take();
         self.nevacuate = s.nevacuate;
@@ -663,13 +696,20 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         key: K,
         value: V,
     ) -> (Bucket<K, V>, usize) {
-        if !self.growing()
-            && (over_load_factor(self.count + 1, self.b)
-                || too_many_overflow_buckets(self.noverflow, self.b))
-        {
-            self.hash_grow();
+        // Go's trigger, evaluated only once `count` reaches `grow_at`.
+        if self.count >= self.grow_at as usize && self.start_growth_if_due() {
             slot = self.find_free_slot(hash);
         }
+        debug_assert!(
+            self.growing()
+                || !(over_load_factor(self.count + 1, self.b)
+                    || too_many_overflow_buckets(self.noverflow, self.b)),
+            "grow_at {} let a due growth pass (count {}, B {}, noverflow {})",
+            self.grow_at,
+            self.count,
+            self.b,
+            self.noverflow
+        );
         let (b, i) = match slot.free {
             Some(free) => free,
             None => (self.new_overflow(slot.last), 0),
@@ -682,6 +722,24 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         }
         self.count += 1;
         (b, i)
+    }
+
+    /// Go's growth trigger for a new key: starts a growth (and says so) when
+    /// none is under way and the map is over its load factor or has too many
+    /// overflow buckets; otherwise refreshes `grow_at`.
+    #[cold]
+    #[inline(never)]
+    fn start_growth_if_due(&mut self) -> bool {
+        if !self.growing()
+            && (over_load_factor(self.count + 1, self.b)
+                || too_many_overflow_buckets(self.noverflow, self.b))
+        {
+            self.hash_grow();
+            true
+        } else {
+            self.refresh_grow_at();
+            false
+        }
     }
 
     /// The free slot for `hash` after `hash_grow` moved the key's bucket.
@@ -698,7 +756,8 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             return None;
         }
         let head = self.write_bucket(hash);
-        let (b, i) = Self::search_chain(head, tophash(hash), eq).ok()?;
+        // A removal needs no free slot: the plain find loop.
+        let (b, i) = Self::find_in_chain(head, tophash(hash), eq)?;
         // SAFETY: the slot is full and on `head`'s chain.
         Some(unsafe { self.take_at(head, b, i) })
     }
@@ -719,6 +778,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             };
             self.free_all_no_drop();
             self.b = new_b;
+            self.refresh_grow_at();
             if let Some(a) = array {
                 self.install_array(new_b, a);
             }
