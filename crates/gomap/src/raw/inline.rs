@@ -599,6 +599,8 @@ impl<K, V, S> RawTable<K, V, S> {
         self.noverflow = 0;
         self.extra.next_overflow = ptr::null_mut();
         self.extra.overflow_end = ptr::null_mut();
+        // Back at B = 0 and not growing: the cached trigger must say so.
+        self.refresh_grow_at();
     }
 }
 
