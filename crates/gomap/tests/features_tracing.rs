@@ -173,6 +173,45 @@ fn doublings_of_0_to_100_match_go() {
 }
 
 #[test]
+fn a_large_old_array_is_reported_freed_when_it_really_is() {
+    // Growing to 60,000 entries finishes a growth whose old array (B = 12:
+    // 4096 + 256 buckets of 144 bytes, 612 KiB) is freed at once, and one
+    // whose old array (B = 13, 1.2 MiB) is retired: its pages go back to
+    // the OS a chunk per write and it is freed a few writes later.
+    let mut m: GoMap<u64, u64> = GoMap::new();
+    let ev = capture(
+        &mut m,
+        60_000,
+        |m, i| {
+            m.insert(i as u64, 0);
+        },
+        |_, _| {},
+    );
+    let done = |old_b: usize| {
+        ev.iter()
+            .find(|e| e.s("event") == "evacuation_done" && e.n("b") == old_b + 1)
+            .unwrap_or_else(|| panic!("no evacuation_done from B = {old_b}: {ev:?}"))
+    };
+    let small = done(12);
+    assert_eq!(
+        (small.n("bytes_freed"), small.s("retiring")),
+        (array_bytes(12), "false")
+    );
+    let large = done(13);
+    assert_eq!((large.n("bytes_freed"), large.s("retiring")), (0, "true"));
+    let freed: Vec<_> = ev
+        .iter()
+        .filter(|e| e.s("event") == "old_array_freed")
+        .collect();
+    assert_eq!(freed.len(), 1, "{freed:?}");
+    assert_eq!(freed[0].n("bytes_freed"), array_bytes(13));
+    assert!(
+        freed[0].at_op > large.at_op,
+        "freed after the growth finished"
+    );
+}
+
+#[test]
 fn a_cursor_keeps_the_old_array_and_the_event_says_so() {
     let mut m: GoMap<u64, u64> = (0..13).map(|i| (i, i)).collect();
     let cap = Capture::default();

@@ -248,6 +248,10 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         let retained = self.flags & OLD_ITERATOR != 0;
         #[cfg(feature = "tracing")]
         let freed = if self.flags & INLINE != 0 { 0 } else { freed };
+        // A large array is retired (freed a few writes later, by
+        // `free_retired`, which reports it), not freed here.
+        #[cfg(feature = "tracing")]
+        let retiring = !retained && freed >= RELEASE_MIN_ARRAY;
         if self.flags & INLINE != 0 {
             // The bucket of an `InlineGoMap` that just spilled: not an
             // allocation, and valid while the map is borrowed (so a cursor
@@ -296,8 +300,9 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             // The old array's allocation (its overflow chains were freed as
             // their buckets were evacuated). With a live cursor it is kept
             // until the cursor ends: 0 bytes freed now, `retained` true.
-            bytes_freed = if retained { 0 } else { freed },
+            bytes_freed = if retained || retiring { 0 } else { freed },
             retained,
+            retiring,
             "gomap: evacuation finished"
         );
     }

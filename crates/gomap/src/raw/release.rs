@@ -171,6 +171,14 @@ impl<K, V, S> RawTable<K, V, S> {
             // SAFETY: the array came from `alloc_array(array_b)`; its chains
             // were freed as its buckets were evacuated and nothing refers to it.
             unsafe { alloc::free_array::<K, V>(array, array_b) };
+            #[cfg(feature = "tracing")]
+            tracing::debug!(
+                target: "gomap",
+                event = "old_array_freed",
+                len = self.count,
+                bytes_freed = alloc::array_layout::<K, V>(array_b).map_or(0, |l| l.size()),
+                "gomap: retired old array freed"
+            );
         }
     }
 
