@@ -98,7 +98,17 @@ impl<K, V, S> RawTable<K, V, S> {
 
     /// The chain starting at head `i` of `array`; for evacuated old buckets
     /// only the head is reported (their overflow buckets are not in use).
-    fn chain_view(array: NonNull<u8>, array_b: u8, i: usize, is_old: bool) -> ChainView {
+    ///
+    /// `evacuated_below`: heads below it are known evacuated (`nevacuate`),
+    /// and their pages may have been handed back to the OS, so nothing
+    /// past their tophash bytes is read (never their overflow pointer).
+    fn chain_view(
+        array: NonNull<u8>,
+        array_b: u8,
+        i: usize,
+        evacuated_below: usize,
+        is_old: bool,
+    ) -> ChainView {
         // SAFETY: `i` is below the array's head count (callers loop over it).
         let head = unsafe { Bucket::<K, V>::at(array, i) };
         let start = array.as_ptr() as usize;
@@ -113,7 +123,7 @@ impl<K, V, S> RawTable<K, V, S> {
                 tophash: c.tophash_bytes(),
                 in_array: (start..end).contains(&c.addr()),
             });
-            if is_old && head.evacuated() {
+            if is_old && (i < evacuated_below || head.evacuated()) {
                 break;
             }
             b = c.overflow();
@@ -121,12 +131,17 @@ impl<K, V, S> RawTable<K, V, S> {
         ChainView { index: i, buckets }
     }
 
-    fn array_view(array: NonNull<u8>, array_b: u8, is_old: bool) -> ArrayView {
+    fn array_view(
+        array: NonNull<u8>,
+        array_b: u8,
+        evacuated_below: usize,
+        is_old: bool,
+    ) -> ArrayView {
         ArrayView {
             addr: array.as_ptr() as usize,
             b: array_b,
             chains: (0..1usize << array_b)
-                .map(|i| Self::chain_view(array, array_b, i, is_old))
+                .map(|i| Self::chain_view(array, array_b, i, evacuated_below, is_old))
                 .collect(),
         }
     }
@@ -323,10 +338,10 @@ impl<K, V, S> RawTable<K, V, S> {
         MapStructure {
             stats: self.stats(),
             header: self.header(),
-            current: self.buckets.map(|a| Self::array_view(a, self.b, false)),
+            current: self.buckets.map(|a| Self::array_view(a, self.b, 0, false)),
             old: self
                 .oldbuckets
-                .map(|a| Self::array_view(a, self.old_b(), true)),
+                .map(|a| Self::array_view(a, self.old_b(), self.nevacuate, true)),
         }
     }
 }
