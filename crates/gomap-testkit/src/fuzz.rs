@@ -25,7 +25,11 @@ pub enum Target {
 
 impl Target {
     /// Every target.
-    pub const ALL: [Target; 3] = [Target::Differential, Target::AdversarialHash, Target::Inline];
+    pub const ALL: [Target; 3] = [
+        Target::Differential,
+        Target::AdversarialHash,
+        Target::Inline,
+    ];
 
     /// The target's name (its binary and corpus directory).
     pub fn name(self) -> &'static str {

@@ -83,7 +83,7 @@ where
 /// let mut ops: Vec<Op> = (0..9).map(|i| Op::Insert(Key(i), Val(i))).collect();
 /// ops.extend([Op::Remove(Key(0)), Op::Remove(Key(1)), Op::ShrinkToFit, Op::Move(1)]);
 /// let s = run_ops_inline::<u64, u64, _>(gomap::DefaultHashBuilder::default(), Limits::inline(), &ops);
-/// assert_eq!(s.max_len, 9);
+/// assert!(s.max_len >= 9 && s.full_checks > 0);
 /// ```
 pub fn run_ops_inline<K, V, S>(hasher: S, limits: Limits, ops: &[Op]) -> RunStats
 where

@@ -451,7 +451,11 @@ where
                 let k = self.key(*k);
                 let want = self.model.get(&k);
                 assert_eq!(self.map.get(&k), want, "get, {ctx}");
-                assert_eq!(K::get_borrowed::<V, S, M>(&self.map, &k), want, "borrowed get, {ctx}");
+                assert_eq!(
+                    K::get_borrowed::<V, S, M>(&self.map, &k),
+                    want,
+                    "borrowed get, {ctx}"
+                );
                 assert_eq!(
                     self.map.get_key_value(&k),
                     self.model.get_key_value(&k),
@@ -1171,7 +1175,13 @@ where
         } else {
             assert_eq!(
                 (s.len, s.b, s.buckets, s.growing, s.evacuated),
-                (before.len, before.b, before.buckets, before.growing, before.evacuated),
+                (
+                    before.len,
+                    before.b,
+                    before.buckets,
+                    before.growing,
+                    before.evacuated
+                ),
                 "a heap map keeps its array (and growth) as a GoMap, {ctx}"
             );
         }
@@ -1225,7 +1235,8 @@ where
             let at = &self.map as *const M as usize;
             let inside = (at..at + std::mem::size_of::<M>()).contains(&h.buckets);
             assert_eq!(
-                inside, inline,
+                inside,
+                inline,
                 "bucket address {:#x} inside the value ({at:#x}, {} bytes) iff inline, {ctx}",
                 h.buckets,
                 std::mem::size_of::<M>()

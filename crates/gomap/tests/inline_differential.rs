@@ -79,10 +79,8 @@ fn generated_runs_cross_the_boundary_both_ways() {
     let (mut spilled, mut came_back) = (0, 0);
     for _ in 0..100 {
         let ops = strategy.new_tree(&mut runner).unwrap().current();
-        let mut d = Differential::<u64, u64, _, gomap::InlineGoMap<u64, u64>>::with_limits(
-            h(),
-            limits(24),
-        );
+        let mut d =
+            Differential::<u64, u64, _, gomap::InlineGoMap<u64, u64>>::with_limits(h(), limits(24));
         let (mut was_heap, mut spill, mut back) = (false, false, false);
         for op in &ops {
             d.apply(op);
@@ -149,10 +147,8 @@ fn cursor_spill_then_remove_stays_spilled() {
         ],
         finish: true,
     });
-    let mut d = Differential::<u64, u64, _, gomap::InlineGoMap<u64, u64>>::with_limits(
-        h(),
-        limits(16),
-    );
+    let mut d =
+        Differential::<u64, u64, _, gomap::InlineGoMap<u64, u64>>::with_limits(h(), limits(16));
     d.run(&ops);
     assert!(!d.map.is_inline() && d.map.len() == 7);
     d.apply(&Op::ShrinkToFit);
