@@ -647,17 +647,16 @@ where
                     0 => moved(map),
                     1 => *std::hint::black_box(Box::new(map)),
                     _ => {
-                        let mut v = Vec::with_capacity(1);
-                        v.push(map);
-                        v.push(M::with_hasher(self.hasher.clone())); // reallocates
+                        let mut v = vec![map];
+                        v.reserve(16); // reallocates: the map moves again
                         std::hint::black_box(&mut v);
-                        v.swap_remove(0)
+                        v.pop().expect("the map")
                     }
                 };
                 true
             }
             Op::IntoGoMap { consume } => {
-                self.into_gomap(*consume, &ctx);
+                self.check_into_gomap(*consume, &ctx);
                 true
             }
             Op::IterRandomized => {
@@ -1152,7 +1151,7 @@ where
     /// checked in full against the model as a `GoMap` runner would; a clone
     /// is also grown and shrunk (`Differential::finish`). A consumed map is
     /// rebuilt from the `GoMap`'s entries.
-    fn into_gomap(&mut self, consume: bool, ctx: &Ctx<'_>) {
+    fn check_into_gomap(&mut self, consume: bool, ctx: &Ctx<'_>) {
         let was_inline = self.map.is_inline();
         let src = if consume {
             std::mem::replace(&mut self.map, M::with_hasher(self.hasher.clone()))
