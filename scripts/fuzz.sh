@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh --replay    run each target once over its checked-in corpus
 #                               (fast; what CI runs under ASan)
 #
-# Environment: FUZZ_TARGETS (default "differential adversarial_hash"),
+# Environment: FUZZ_TARGETS (default "differential adversarial_hash inline"),
 # FUZZ_SANITIZER (address | none, default address), FUZZ_JOBS (parallel
 # fuzzing processes per target, default 1), FUZZ_TRACE_COMPARES (1 builds
 # with libFuzzer's comparison tracing, default 0).
@@ -36,7 +36,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked || exit 2
 fi
 
-targets=${FUZZ_TARGETS:-"differential adversarial_hash"}
+targets=${FUZZ_TARGETS:-"differential adversarial_hash inline"}
 sanitizer=${FUZZ_SANITIZER:-address}
 jobs=${FUZZ_JOBS:-1}
 # `cargo fuzz run` rebuilds unless it gets the flags `cargo fuzz build` got.

@@ -9,7 +9,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use gomap::DefaultHashBuilder;
 
-use crate::{run_ops, AdversarialState, Limits, Op, RunStats};
+use crate::{run_ops, run_ops_inline, AdversarialState, Limits, Op, RunStats};
 
 /// The fuzz targets, by the names `fuzz/Cargo.toml` gives them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,17 +18,25 @@ pub enum Target {
     Differential,
     /// `adversarial_hash`: a colliding hasher taken from the input.
     AdversarialHash,
+    /// `inline`: an `InlineGoMap`, `u64` or `String` maps, crossing the
+    /// inline/heap boundary both ways.
+    Inline,
 }
 
 impl Target {
     /// Every target.
-    pub const ALL: [Target; 2] = [Target::Differential, Target::AdversarialHash];
+    pub const ALL: [Target; 3] = [
+        Target::Differential,
+        Target::AdversarialHash,
+        Target::Inline,
+    ];
 
     /// The target's name (its binary and corpus directory).
     pub fn name(self) -> &'static str {
         match self {
             Target::Differential => "differential",
             Target::AdversarialHash => "adversarial_hash",
+            Target::Inline => "inline",
         }
     }
 
@@ -57,6 +65,10 @@ impl Target {
                 let (state, strings, ops) = decode::<(AdversarialState, bool, Vec<Op>)>(data)?;
                 Some(adversarial_hash(state, strings, &ops))
             }
+            Target::Inline => {
+                let (strings, ops) = decode::<(bool, Vec<Op>)>(data)?;
+                Some(inline(strings, &ops))
+            }
         }
     }
 }
@@ -65,7 +77,9 @@ impl Target {
     /// The decoded input, `{:#?}`-formatted as `cargo fuzz fmt` prints it.
     pub fn format_input(self, data: &[u8]) -> Option<String> {
         match self {
-            Target::Differential => decode::<(bool, Vec<Op>)>(data).map(|x| format!("{x:#?}")),
+            Target::Differential | Target::Inline => {
+                decode::<(bool, Vec<Op>)>(data).map(|x| format!("{x:#?}"))
+            }
             Target::AdversarialHash => {
                 decode::<(AdversarialState, bool, Vec<Op>)>(data).map(|x| format!("{x:#?}"))
             }
@@ -99,5 +113,16 @@ pub fn adversarial_hash(state: AdversarialState, strings: bool, ops: &[Op]) -> R
         run_ops::<String, String, _>(state, Limits::fuzz_adversarial(), ops)
     } else {
         run_ops::<u64, u64, _>(state, Limits::fuzz_adversarial(), ops)
+    }
+}
+
+/// The `inline` target: `ops` on an `InlineGoMap` (`u64 -> u64` or
+/// `String -> String`, default hasher), [`Limits::fuzz_inline`].
+pub fn inline(strings: bool, ops: &[Op]) -> RunStats {
+    let h = DefaultHashBuilder::default();
+    if strings {
+        run_ops_inline::<String, String, _>(h, Limits::fuzz_inline(), ops)
+    } else {
+        run_ops_inline::<u64, u64, _>(h, Limits::fuzz_inline(), ops)
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt::Debug;
 use std::hash::{BuildHasher, Hash};
 
-use gomap::GoMap;
+use crate::map::TestMap;
 
 /// A key type the runner can build from a key number and read back.
 pub trait TestKey: Hash + Eq + Clone + Debug + 'static {
@@ -13,7 +13,10 @@ pub trait TestKey: Hash + Eq + Clone + Debug + 'static {
     fn id(&self) -> u64;
     /// Looks `k` up through the borrowed form a user would use
     /// (`&str` for `String`), exercising `K: Borrow<Q>`.
-    fn get_borrowed<'m, V, S: BuildHasher>(map: &'m GoMap<Self, V, S>, k: &Self) -> Option<&'m V>;
+    fn get_borrowed<'m, V, S: BuildHasher, M: TestMap<Self, V, S>>(
+        map: &'m M,
+        k: &Self,
+    ) -> Option<&'m V>;
 }
 
 impl TestKey for u64 {
@@ -23,7 +26,10 @@ impl TestKey for u64 {
     fn id(&self) -> u64 {
         *self
     }
-    fn get_borrowed<'m, V, S: BuildHasher>(map: &'m GoMap<Self, V, S>, k: &Self) -> Option<&'m V> {
+    fn get_borrowed<'m, V, S: BuildHasher, M: TestMap<Self, V, S>>(
+        map: &'m M,
+        k: &Self,
+    ) -> Option<&'m V> {
         map.get(k)
     }
 }
@@ -37,7 +43,10 @@ impl TestKey for String {
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| panic!("not a test key: {self:?}"))
     }
-    fn get_borrowed<'m, V, S: BuildHasher>(map: &'m GoMap<Self, V, S>, k: &Self) -> Option<&'m V> {
+    fn get_borrowed<'m, V, S: BuildHasher, M: TestMap<Self, V, S>>(
+        map: &'m M,
+        k: &Self,
+    ) -> Option<&'m V> {
         map.get(k.as_str())
     }
 }

@@ -137,6 +137,15 @@ pub enum Op {
     /// The map by value through `into_iter()` (all or `Some(n)` items then
     /// drop), or `into_keys()` / `into_values()`; continues with a new map.
     IntoIter { take: Option<u16>, kind: u8 },
+    /// Moves the map (`how % 3`): through a function's argument and return
+    /// value, into a `Box` and out, or into a `Vec` that then reallocates
+    /// and out. An `InlineGoMap`'s bucket moves with it.
+    Move(u8),
+    /// The map into a `GoMap` (`From<InlineGoMap>`), checked as a `GoMap`:
+    /// `consume` converts the map itself and continues with a map rebuilt
+    /// from the `GoMap`'s entries; else a clone is converted, checked and
+    /// grown.
+    IntoGoMap { consume: bool },
 }
 
 /// Relative weights of the op kinds in [`op_strategy`].
@@ -148,6 +157,8 @@ pub struct OpWeights {
     pub max_range: u16,
     /// Weight of the whole-map ops (clone, drain, iterate, shrink, ...).
     pub whole_map: u32,
+    /// Weight of `Move` (half of it for `IntoGoMap`).
+    pub moves: u32,
 }
 
 impl Default for OpWeights {
@@ -156,6 +167,26 @@ impl Default for OpWeights {
             ranges: 3,
             max_range: 600,
             whole_map: 2,
+            moves: 1,
+        }
+    }
+}
+
+impl OpWeights {
+    /// For `InlineGoMap`: small ranges (with a key space of a few dozen
+    /// keys the map keeps crossing 8 entries both ways), frequent shrinks
+    /// and moves.
+    ///
+    /// ```
+    /// let w = gomap_testkit::OpWeights::inline();
+    /// assert!(w.max_range <= 16 && w.moves > gomap_testkit::OpWeights::default().moves);
+    /// ```
+    pub fn inline() -> Self {
+        OpWeights {
+            ranges: 3,
+            max_range: 12,
+            whole_map: 3,
+            moves: 4,
         }
     }
 }
@@ -230,6 +261,8 @@ pub fn op_strategy(w: OpWeights) -> impl Strategy<Value = Op> {
         w.whole_map.div_ceil(2).max(1) => prop::option::of(0..400u16).prop_map(|take| Op::Drain { take }),
         w.whole_map.div_ceil(2).max(1) => (prop::option::of(0..400u16), 0..3u8)
             .prop_map(|(take, kind)| Op::IntoIter { take, kind }),
+        w.moves => any::<u8>().prop_map(Op::Move),
+        w.moves.div_ceil(2) => any::<bool>().prop_map(|consume| Op::IntoGoMap { consume }),
     ]
 }
 

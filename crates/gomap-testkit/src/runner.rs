@@ -9,6 +9,8 @@ use std::hash::BuildHasher;
 
 use gomap::{DefaultHashBuilder, Entry, GoMap, MapStats, MapStructure, SlotState};
 
+use crate::map::TestMap;
+
 /// std's `HashMap` with a fast hasher: the model (SipHash made the model
 /// cost more than the map under test).
 pub type HashMap<K, V> = StdHashMap<K, V, DefaultHashBuilder>;
@@ -137,6 +139,29 @@ impl Limits {
         }
     }
 
+    /// For `InlineGoMap`: 16 keys, so that the map keeps crossing 8
+    /// entries both ways; everything checked after every op.
+    pub fn inline() -> Self {
+        Limits {
+            key_space: 16,
+            full_check_every: 8,
+            final_round: 12,
+            ..Limits::default()
+        }
+    }
+
+    /// [`Limits::fuzz`] for `InlineGoMap`: 24 keys (ranges stay within
+    /// them), so runs cross 8 entries both ways; the final round goes past
+    /// 8 and back.
+    pub fn fuzz_inline() -> Self {
+        Limits {
+            key_space: 24,
+            range_budget: 96,
+            final_round: 12,
+            ..Limits::fuzz()
+        }
+    }
+
     /// [`Limits::fuzz`] for colliding hashers: keys below 1024, range ops
     /// 96 keys in all (colliding lookups cost O(chain)).
     pub fn fuzz_adversarial() -> Self {
@@ -148,10 +173,17 @@ impl Limits {
     }
 }
 
-/// A `GoMap` and a std `HashMap` model driven by the same ops.
-pub struct Differential<K, V, S> {
+/// A map under test (a [`GoMap`] unless `M` says otherwise, e.g. an
+/// [`gomap::InlineGoMap`]) and a std `HashMap` model driven by the same ops.
+pub struct Differential<K, V, S, M = GoMap<K, V, S>> {
     /// The map under test.
-    pub map: GoMap<K, V, S>,
+    pub map: M,
+    /// For an `InlineGoMap`: whether it must be inline now, i.e. it has not
+    /// spilled since it was made or last shrunk back.
+    expect_inline: Option<bool>,
+    /// The largest `len` reached during the current op (a cursor run may
+    /// spill the map, then remove back down to 8 or fewer).
+    op_peak_len: usize,
     /// The model.
     pub model: HashMap<K, V>,
     hasher: S,
@@ -201,7 +233,13 @@ pub struct RunStats {
     pub location_checks: usize,
 }
 
-impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K, V, S> {
+impl<K, V, S, M> Differential<K, V, S, M>
+where
+    K: TestKey,
+    V: TestValue,
+    S: BuildHasher + Clone + 'static,
+    M: TestMap<K, V, S>,
+{
     /// An empty map with `hasher` and default limits.
     pub fn new(hasher: S) -> Self {
         Self::with_limits(hasher, Limits::default())
@@ -209,14 +247,25 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
 
     /// An empty map with `hasher` and `limits`.
     pub fn with_limits(hasher: S, limits: Limits) -> Self {
-        let map = GoMap::with_hasher(hasher.clone());
-        assert_eq!(
-            map.capacity(),
-            0,
-            "GoMap::with_hasher must allocate nothing"
-        );
+        let map = M::with_hasher(hasher.clone());
+        let expect_inline = map.is_inline();
+        if expect_inline.is_some() {
+            assert_eq!(
+                (expect_inline, map.capacity(), map.stats().heap_bytes),
+                (Some(true), 8, 0),
+                "InlineGoMap::with_hasher starts inline, allocating nothing"
+            );
+        } else {
+            assert_eq!(
+                map.capacity(),
+                0,
+                "GoMap::with_hasher must allocate nothing"
+            );
+        }
         Differential {
             map,
+            expect_inline,
+            op_peak_len: 0,
             model: HashMap::default(),
             hasher,
             range_left: limits.range_budget,
@@ -290,7 +339,10 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
     pub fn apply(&mut self, op: &Op) {
         self.step += 1;
         self.current_op = Some(op.clone());
+        let len_before = self.model.len();
+        self.op_peak_len = len_before;
         let whole_map = self.apply_inner(op);
+        self.update_inline_expectation(op, len_before);
         self.check_cheap();
         let len = self.model.len();
         self.count(|s| {
@@ -399,14 +451,18 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 let k = self.key(*k);
                 let want = self.model.get(&k);
                 assert_eq!(self.map.get(&k), want, "get, {ctx}");
-                assert_eq!(K::get_borrowed(&self.map, &k), want, "borrowed get, {ctx}");
+                assert_eq!(
+                    K::get_borrowed::<V, S, M>(&self.map, &k),
+                    want,
+                    "borrowed get, {ctx}"
+                );
                 assert_eq!(
                     self.map.get_key_value(&k),
                     self.model.get_key_value(&k),
                     "get_key_value, {ctx}"
                 );
                 if let Some(w) = want {
-                    assert_eq!(&self.map[&k], w, "index, {ctx}");
+                    assert_eq!(self.map.index(&k), w, "index, {ctx}");
                 }
                 false
             }
@@ -569,20 +625,40 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                     .collect();
                 // `Extend<(&K, &V)>` needs `K: Copy, V: Copy` (as std's), so
                 // it is only reachable for the `u64 -> u64` maps.
-                let any: &mut dyn Any = &mut self.map;
-                if let (true, Some(map)) = (*by_ref, any.downcast_mut::<GoMap<u64, u64, S>>()) {
-                    let any_pairs: &dyn Any = &pairs;
-                    let copy_pairs = any_pairs
-                        .downcast_ref::<Vec<(u64, u64)>>()
-                        .expect("u64 pairs");
-                    map.extend(copy_pairs.iter().map(|(k, v)| (k, v)));
-                } else {
-                    self.map.extend(pairs.iter().cloned());
+                let any_pairs: &dyn Any = &pairs;
+                let copied = match (*by_ref, any_pairs.downcast_ref::<Vec<(u64, u64)>>()) {
+                    (true, Some(copy_pairs)) => self.map.extend_by_ref_u64(copy_pairs),
+                    _ => false,
+                };
+                if !copied {
+                    self.map.extend_owned(pairs.iter().cloned());
                 }
                 self.model.extend(pairs);
                 false
             }
             Op::Iterate => true,
+            Op::Move(how) => {
+                let map = std::mem::replace(&mut self.map, M::with_hasher(self.hasher.clone()));
+                // Box and Vec free the memory the map was moved out of, so
+                // a pointer left to the old inline bucket is a use after
+                // free under ASan (and `check_cheap` sees the bucket address
+                // outside the value without it).
+                self.map = match how % 3 {
+                    0 => moved(map),
+                    1 => *std::hint::black_box(Box::new(map)),
+                    _ => {
+                        let mut v = vec![map];
+                        v.reserve(16); // reallocates: the map moves again
+                        std::hint::black_box(&mut v);
+                        v.pop().expect("the map")
+                    }
+                };
+                true
+            }
+            Op::IntoGoMap { consume } => {
+                self.check_into_gomap(*consume, &ctx);
+                true
+            }
             Op::IterRandomized => {
                 let mut seen: HashSet<&K> =
                     HashSet::with_capacity_and_hasher(self.model.len(), Default::default());
@@ -615,7 +691,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                         v.bump(d);
                         n += 1;
                     }
-                    for (k, v) in &mut self.map {
+                    for (k, v) in self.map.mut_into_iter() {
                         assert!(
                             seen.contains(&k.id()),
                             "&mut IntoIterator yielded unknown {k:?}"
@@ -693,7 +769,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 true
             }
             Op::IntoIter { take, kind } => {
-                let map = std::mem::replace(&mut self.map, GoMap::with_hasher(self.hasher.clone()));
+                let map = std::mem::replace(&mut self.map, M::with_hasher(self.hasher.clone()));
                 let limit = take.map_or(usize::MAX, |t| t as usize);
                 let full = limit >= self.model.len();
                 match kind % 3 {
@@ -893,6 +969,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
         let key_space = self.limits.key_space.clamp(1, KEY_SPACE);
         let mk = |k: Key| K::make((k.0 % key_space) as u64);
         let model = &mut self.model;
+        let mut peak = model.len();
         let mut cur = self.map.cursor();
 
         let do_next = |cur: &mut gomap::Cursor<'_, K, V, S>,
@@ -979,6 +1056,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                     let got = cur.insert(k.clone(), v.clone());
                     current.inserted(&k);
                     assert_eq!(got, model.insert(k, v), "cursor insert, {ctx}");
+                    peak = peak.max(model.len());
                 }
                 CursorStep::InsertRange(k, n) => {
                     let n = (*n as u32).min(range_left);
@@ -993,6 +1071,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                             model.insert(k, v),
                             "cursor insert of {id} in range, {ctx}"
                         );
+                        peak = peak.max(model.len());
                     }
                 }
                 CursorStep::Remove(k) => {
@@ -1028,6 +1107,7 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
             }
         }
         drop(cur);
+        self.op_peak_len = self.op_peak_len.max(peak);
         let used = range_start - range_left;
         self.range_left -= used;
         self.count(|s| s.range_keys += used as u64);
@@ -1043,6 +1123,85 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 missed.is_empty(),
                 "cursor run ended without yielding keys present throughout (first few: {missed:?}), {ctx}"
             );
+        }
+    }
+
+    /// What `is_inline()` must be after `op` (for an `InlineGoMap`): it
+    /// spills when it needs room for a ninth entry (a ninth key at any
+    /// point of the op, or a reservation past 8) and comes back only
+    /// through `shrink_to_fit` / `shrink_to(n <= 8)` with at most 8 entries,
+    /// or as a new map.
+    fn update_inline_expectation(&mut self, op: &Op, len_before: usize) {
+        let Some(was) = self.expect_inline else {
+            return;
+        };
+        let len = self.model.len();
+        let peak = self.op_peak_len.max(len_before).max(len);
+        self.expect_inline = Some(match op {
+            Op::ShrinkToFit => len <= 8,
+            Op::ShrinkTo(n) => was || len.max(*n as usize) <= 8,
+            Op::Reserve(n) | Op::TryReserve { huge: false, n } => was && len + *n as usize <= 8,
+            // Rebuilt as a new map from the entries.
+            Op::IntoIter { .. } | Op::IntoGoMap { consume: true } => len <= 8,
+            _ => was && peak <= 8,
+        });
+    }
+
+    /// `Op::IntoGoMap`: the map (or a clone) into a `GoMap`, which is then
+    /// checked in full against the model as a `GoMap` runner would; a clone
+    /// is also grown and shrunk (`Differential::finish`). A consumed map is
+    /// rebuilt from the `GoMap`'s entries.
+    fn check_into_gomap(&mut self, consume: bool, ctx: &Ctx<'_>) {
+        let was_inline = self.map.is_inline();
+        let src = if consume {
+            std::mem::replace(&mut self.map, M::with_hasher(self.hasher.clone()))
+        } else {
+            self.map.clone()
+        };
+        let before = src.stats();
+        let g: GoMap<K, V, S> = src.into_gomap();
+        let s = g.stats();
+        if was_inline == Some(true) {
+            assert_eq!(
+                (s.len, s.b, s.buckets, s.growing),
+                (before.len, 0, 1, false),
+                "an inline map becomes a GoMap with one heap bucket, {ctx}"
+            );
+            assert!(
+                s.heap_bytes >= GoMap::<K, V, S>::layout().bucket_size,
+                "the GoMap's bucket is on the heap, {ctx}"
+            );
+        } else {
+            assert_eq!(
+                (s.len, s.b, s.buckets, s.growing, s.evacuated),
+                (
+                    before.len,
+                    before.b,
+                    before.buckets,
+                    before.growing,
+                    before.evacuated
+                ),
+                "a heap map keeps its array (and growth) as a GoMap, {ctx}"
+            );
+        }
+        let mut d = Differential::<K, V, S, GoMap<K, V, S>>::with_limits(
+            self.hasher.clone(),
+            Limits {
+                final_round: 12,
+                ..self.limits
+            },
+        );
+        d.map = g;
+        d.model = self.model.clone();
+        d.step = self.step;
+        d.current_op = self.current_op.clone();
+        d.check_full();
+        if consume {
+            let mut m = M::with_hasher(self.hasher.clone());
+            m.extend_owned(IntoIterator::into_iter(d.map));
+            self.map = m;
+        } else {
+            d.finish();
         }
     }
 
@@ -1065,6 +1224,29 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
         assert_eq!(h.growing, h.oldbuckets != 0, "growing iff old array, {ctx}");
         if !h.growing {
             assert!(!h.same_size_grow, "same_size_grow while not growing, {ctx}");
+        }
+        if let Some(inline) = self.map.is_inline() {
+            assert_eq!(
+                Some(inline),
+                self.expect_inline,
+                "is_inline() (len {len}; it must be inline iff it has not spilled since it was made or last shrunk back), {ctx}"
+            );
+            let at = &self.map as *const M as usize;
+            let inside = (at..at + std::mem::size_of::<M>()).contains(&h.buckets);
+            assert_eq!(
+                inside,
+                inline,
+                "bucket address {:#x} inside the value ({at:#x}, {} bytes) iff inline, {ctx}",
+                h.buckets,
+                std::mem::size_of::<M>()
+            );
+            if inline {
+                assert_eq!(
+                    (h.b, h.growing, cap),
+                    (0, false, 8),
+                    "an inline map has B = 0, no growth, capacity 8, {ctx}"
+                );
+            }
         }
     }
 
@@ -1149,8 +1331,15 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
                 );
             }
         }
-        let layout = GoMap::<K, V, S>::layout();
-        if has {
+        let layout = M::layout();
+        if self.map.is_inline() == Some(true) {
+            // (u64 and String keys and values are stored unboxed.)
+            assert_eq!(
+                (s.heap_bytes, s.b, s.buckets, s.overflow_buckets, s.growing),
+                (0, 0, 1, 0, false),
+                "inline map: no heap bytes, one bucket, B = 0, {ctx}"
+            );
+        } else if has {
             assert!(s.max_chain >= 1, "max_chain, {ctx}");
             assert!(
                 s.max_chain - 1 <= s.overflow_buckets,
@@ -1327,8 +1516,8 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
             "keys() order differs from iter(), {ctx}"
         );
         assert!(
-            (&self.map)
-                .into_iter()
+            self.map
+                .ref_into_iter()
                 .map(|(k, _)| k)
                 .eq(order.iter().copied()),
             "second iteration order differs, {ctx}"
@@ -1421,6 +1610,12 @@ impl<K: TestKey, V: TestValue, S: BuildHasher + Clone + 'static> Differential<K,
             assert_eq!(bucket.tophash[loc.slot], top, "{k:?} tophash, {ctx}");
         }
     }
+}
+
+/// A move through a function call (not inlined away).
+#[inline(never)]
+fn moved<T>(t: T) -> T {
+    std::hint::black_box(t)
 }
 
 /// Where a failure happened: the op number and the op, formatted only when
@@ -1536,7 +1731,7 @@ fn assert_maps_eq<K: TestKey, V: TestValue>(
     );
 }
 
-impl<K, V, S> Debug for Differential<K, V, S> {
+impl<K, V, S, M> Debug for Differential<K, V, S, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Differential")
             .field("step", &self.step)

@@ -47,3 +47,8 @@ fn target_names_round_trip() {
     }
     assert_eq!(Target::from_name("nope"), None);
 }
+
+#[test]
+fn inline_seeds_pass() {
+    replay_all(Target::Inline);
+}

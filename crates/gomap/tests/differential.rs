@@ -32,6 +32,7 @@ fn small() -> OpWeights {
         ranges: 1,
         max_range: 120,
         whole_map: 2,
+        ..OpWeights::default()
     }
 }
 
@@ -42,6 +43,7 @@ fn big() -> OpWeights {
         ranges: 8,
         max_range: 2048,
         whole_map: 1,
+        ..OpWeights::default()
     }
 }
 
@@ -63,7 +65,7 @@ proptest! {
     }
 
     #[test]
-    fn u64_keys_medium(ops in ops_strategy(OpWeights { ranges: 4, max_range: 400, whole_map: 2 }, 80)) {
+    fn u64_keys_medium(ops in ops_strategy(OpWeights { ranges: 4, max_range: 400, whole_map: 2, ..OpWeights::default() }, 80)) {
         run_ops_u64(&ops);
     }
 }
@@ -82,7 +84,7 @@ proptest! {
     }
 
     #[test]
-    fn adversarial_hash_u64(state in adversarial_strategy(), ops in ops_strategy(OpWeights { ranges: 3, max_range: 300, whole_map: 2 }, 80)) {
+    fn adversarial_hash_u64(state in adversarial_strategy(), ops in ops_strategy(OpWeights { ranges: 3, max_range: 300, whole_map: 2, ..OpWeights::default() }, 80)) {
         run_ops_adversarial(state, &ops);
     }
 
