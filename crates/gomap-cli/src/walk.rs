@@ -179,6 +179,7 @@ pub fn kind_name(k: HeapKind) -> &'static str {
         HeapKind::Buckets => "buckets",
         HeapKind::OldBuckets => "oldbuckets",
         HeapKind::Overflow => "overflow bucket",
+        HeapKind::Extra => "extra",
         HeapKind::IndirectKey => "indirect key",
         HeapKind::IndirectValue => "indirect value",
     }
@@ -208,7 +209,7 @@ impl WalkReport {
                 if *c < SHOWN_PER_KIND
                     || matches!(
                         o.kind,
-                        HeapKind::Map | HeapKind::Buckets | HeapKind::OldBuckets
+                        HeapKind::Map | HeapKind::Buckets | HeapKind::OldBuckets | HeapKind::Extra
                     )
                 {
                     *c += 1;
@@ -357,6 +358,9 @@ impl WalkReport {
                             .to_string()
                     }
                     HeapKind::Overflow => "overflow bucket (allocated on its own)".to_string(),
+                    HeapKind::Extra => "extra: rarely used bookkeeping (Go's mapextra), \
+                                        allocated when first needed"
+                        .to_string(),
                     HeapKind::IndirectKey => format!("indirect key ({} > 128 bytes)", self.key),
                     HeapKind::IndirectValue => {
                         format!("indirect value ({} > 128 bytes)", self.value)
@@ -505,11 +509,12 @@ pub fn mermaid(r: &WalkReport) -> String {
     s
 }
 
-const KIND_COLORS: [(&str, &str); 8] = [
+const KIND_COLORS: [(&str, &str); 9] = [
     ("Map", "#ffe9a8"),
     ("Buckets", "#cfe3ff"),
     ("OldBuckets", "#e4d4f7"),
     ("Overflow", "#ffd3c4"),
+    ("Extra", "#f7e0ef"),
     ("IndirectKey", "#d2f0d2"),
     ("IndirectValue", "#d2f0e8"),
     ("Str", "#f0f0f0"),
@@ -523,6 +528,7 @@ fn color_of(r: &WalkReport, n: &Node) -> &'static str {
             HeapKind::Buckets => "Buckets",
             HeapKind::OldBuckets => "OldBuckets",
             HeapKind::Overflow => "Overflow",
+            HeapKind::Extra => "Extra",
             HeapKind::IndirectKey => "IndirectKey",
             HeapKind::IndirectValue => "IndirectValue",
         },

@@ -44,6 +44,13 @@ pub enum HeapKind {
     /// An overflow bucket allocated on its own (Go's `newoverflow` once the
     /// pre-allocated ones are used up).
     Overflow,
+    /// The map's rarely used bookkeeping (Go's `mapextra`, behind
+    /// `hmap.extra`): allocated only when first needed (the first overflow
+    /// bucket, a cursor, page release of a large old array) and freed when
+    /// the map is emptied by `clear`/`shrink_to_fit` or a cursor that alone
+    /// needed it ends. Listed right after the arrays (hmap's field order),
+    /// parent: the map value.
+    Extra,
     /// A key larger than 128 bytes, stored behind a pointer in its slot.
     IndirectKey,
     /// A value larger than 128 bytes, stored behind a pointer in its slot.
@@ -77,8 +84,8 @@ impl<K, V, S> GoMap<K, V, S> {
     /// Every allocation the map owns, in the order Go's GC marks a map: the
     /// map value first (`addr` is this `GoMap`'s own address, `size` its
     /// `size_of`; the only object with no parent), then the current bucket
-    /// array, then the old array (hmap's field order: `buckets`,
-    /// `oldbuckets`), then what those lead to: overflow buckets allocated on
+    /// array, then the old array, then the bookkeeping box (hmap's field
+    /// order: `buckets`, `oldbuckets`, `extra`), then what the arrays lead to: overflow buckets allocated on
     /// their own (parent: the bucket whose overflow pointer names them) and
     /// indirect keys and values (parent: the bucket whose slot holds the
     /// pointer). A parent always comes before its children.

@@ -109,7 +109,7 @@ fn check<K: Hash + Eq, V, S: BuildHasher>(m: &GoMap<K, V, S>, keys: &[K]) -> Vec
         let p = o.parent.expect("only the root has no parent");
         assert!(p < i, "object {i} ({o:?}) comes before its parent {p}");
         let expected_parent = match o.kind {
-            HeapKind::Buckets | HeapKind::OldBuckets => &[HeapKind::Map][..],
+            HeapKind::Buckets | HeapKind::OldBuckets | HeapKind::Extra => &[HeapKind::Map][..],
             HeapKind::Overflow | HeapKind::IndirectKey | HeapKind::IndirectValue => {
                 &[HeapKind::Buckets, HeapKind::OldBuckets, HeapKind::Overflow][..]
             }
@@ -132,6 +132,14 @@ fn check<K: Hash + Eq, V, S: BuildHasher>(m: &GoMap<K, V, S>, keys: &[K]) -> Vec
         .filter(|o| matches!(o.kind, HeapKind::Buckets | HeapKind::OldBuckets))
         .count();
     assert_eq!(arrays.len(), n_arrays, "arrays are listed first");
+    // Then hmap's third pointer field: the bookkeeping box, at most one.
+    let extras: Vec<usize> = (0..walk.len())
+        .filter(|&i| walk[i].kind == HeapKind::Extra)
+        .collect();
+    assert!(extras.len() <= 1, "one bookkeeping box at most: {extras:?}");
+    if let Some(&i) = extras.first() {
+        assert_eq!(i, 1 + n_arrays, "the box comes right after the arrays");
+    }
     if stats.buckets > 0 {
         assert_eq!(walk[1].kind, HeapKind::Buckets);
         assert_eq!(walk[1].addr, stats.buckets_addr);

@@ -437,12 +437,12 @@ impl<K: Hash + Eq, V, S: BuildHasher> RawCursor<'_, K, V, S> {
     pub(crate) fn next(&mut self) -> Option<(&K, &mut V)> {
         let Some((b, i)) = self.hiter.next(self.table) else {
             // At the end nothing is current: `remove_current` removes nothing.
-            if let Some(track) = self.table.extra.iter.as_deref_mut() {
+            if let Some(track) = self.table.track_mut() {
                 track.current = None;
             }
             return None;
         };
-        if let Some(track) = self.table.extra.iter.as_deref_mut() {
+        if let Some(track) = self.table.track_mut() {
             track.set_current(b, i);
         }
         // SAFETY: a full slot of the live table, exclusively borrowed through
@@ -451,7 +451,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> RawCursor<'_, K, V, S> {
     }
 
     pub(crate) fn remove_current(&mut self) -> Option<(K, V)> {
-        let (b, i) = self.table.extra.iter.as_deref()?.current::<K, V>()?;
+        let (b, i) = self.table.track()?.current::<K, V>()?;
         // SAFETY: `current` tracks the live slot of the last yielded entry
         // (updated on every move, cleared on removal), so it is full.
         let hash = self.table.hash(unsafe { &*b.key(i) });
@@ -459,7 +459,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> RawCursor<'_, K, V, S> {
         // updates `current`. After it, the key's old bucket is evacuated, so
         // the entry is on the chain of the head bucket it returns.
         let head = self.table.write_bucket(hash);
-        let (b, i) = self.table.extra.iter.as_deref()?.current::<K, V>()?;
+        let (b, i) = self.table.track()?.current::<K, V>()?;
         // SAFETY: a full slot on `head`'s chain (see above).
         Some(unsafe { self.table.take_at(head, b, i) })
     }

@@ -63,7 +63,9 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         // The previous old array is normally long gone (a chunk per write);
         // free whatever is left before the next one takes its place.
         self.free_retired();
-        self.extra.old_released = 0;
+        if let Some(e) = self.extra.as_deref_mut() {
+            e.old_released = 0;
+        }
         let bigger = over_load_factor(self.count + 1, self.b);
         let new_b = if bigger { self.b + 1 } else { self.b };
         let array = match alloc::alloc_array::<K, V>(new_b) {
@@ -83,9 +85,10 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         self.nevacuate = 0;
         self.noverflow = 0;
         self.refresh_grow_at();
+        self.sync_pending();
         #[cfg(feature = "tracing")]
         {
-            self.extra.grow_writes = 0;
+            self.ex_mut().grow_writes = 0;
         }
         // `len` is the count before the insert that starts the growth (Go's
         // `hashGrow` runs before `count++`): the 9th insert reports len 8.
@@ -139,8 +142,8 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             };
             // Per destination (X, Y): the bucket being filled and its next slot.
             let mut dst = [(x, 0usize), (y, 0usize)];
-            // Whether a cursor must hear of each move: tested once here, a
-            // register test per moved entry instead of a load.
+            // Whether a cursor must hear of each move, tested once here
+            // rather than through the bookkeeping box per moved entry.
             let tracking = undo.table.flags & ITERATOR != 0;
             let mut src = src_head;
             loop {
@@ -176,7 +179,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
                         src.set_top(i, EVACUATED_X + use_y as u8);
                     }
                     if tracking {
-                        if let Some(track) = undo.table.extra.iter.as_deref_mut() {
+                        if let Some(track) = undo.table.track_mut() {
                             track.on_move(src, i, db, di);
                         }
                     }
@@ -189,8 +192,10 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             }
             undo.armed = false;
             drop(undo);
-            if let Some(track) = self.extra.iter.as_deref_mut() {
-                track.commit_moves();
+            if tracking {
+                if let Some(track) = self.track_mut() {
+                    track.commit_moves();
+                }
             }
             // Every slot now holds a marker, so `is_evacuated` sees it from slot 0.
             let mut next = Some(src_head);
@@ -229,9 +234,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         } else if self.flags & OLD_ITERATOR == 0 {
             let bsize = Bucket::<K, V>::LAYOUT.bucket_size;
             let done = self.nevacuate * bsize;
-            if done - self.extra.old_released >= RELEASE_CHUNK
-                && newbit * bsize >= RELEASE_MIN_ARRAY
-            {
+            if newbit * bsize >= RELEASE_MIN_ARRAY && done - self.old_released() >= RELEASE_CHUNK {
                 self.release_evacuated(old, done);
             }
         }
@@ -259,25 +262,25 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             self.flags &= !INLINE;
         } else if self.flags & OLD_ITERATOR != 0 {
             // A cursor may still walk it (Go's GC would keep it alive).
-            self.extra
-                .iter
-                .as_deref_mut()
+            let released = self.old_released();
+            self.track_mut()
                 .expect("cursor state while OLD_ITERATOR")
                 .retained
                 .push(OldArray {
                     array: old,
                     array_b: old_b,
-                    released: self.extra.old_released,
+                    released,
                 });
         } else if alloc::array_layout::<K, V>(old_b).map_or(0, |l| l.size()) >= RELEASE_MIN_ARRAY {
             // Large: hand the rest of its pages back a chunk per write, then
             // free it (see `retire_step`): unmapping ~10-150 MB of resident
             // pages in one call would take milliseconds.
             self.free_retired();
-            self.extra.retire = Some(OldArray {
+            let released = self.old_released();
+            self.ex_mut().retire = Some(OldArray {
                 array: old,
                 array_b: old_b,
-                released: self.extra.old_released,
+                released,
             });
         } else {
             // Each chain was freed as its bucket was evacuated (no cursor was
@@ -286,9 +289,12 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             // refers to it any more.
             unsafe { alloc::free_array::<K, V>(old, old_b) };
         }
-        self.extra.old_released = 0;
+        if let Some(e) = self.extra.as_deref_mut() {
+            e.old_released = 0;
+        }
         self.flags &= !(SAME_SIZE_GROW | OLD_ITERATOR);
         self.refresh_grow_at();
+        self.sync_pending();
         #[cfg(feature = "tracing")]
         tracing::debug!(
             target: "gomap",
@@ -296,7 +302,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             len = self.count,
             b = self.b,
             old_buckets = 1usize << old_b,
-            writes = self.extra.grow_writes,
+            writes = self.ex().map_or(0, |e| e.grow_writes),
             // The old array's allocation (its overflow chains were freed as
             // their buckets were evacuated). With a live cursor it is kept
             // until the cursor ends: 0 bytes freed now, `retained` true.
@@ -356,7 +362,7 @@ impl<K, V, S> Drop for Undo<'_, K, V, S> {
                 b = c.overflow();
             }
         }
-        if let Some(track) = self.table.extra.iter.as_deref_mut() {
+        if let Some(track) = self.table.track_mut() {
             track.discard_moves();
         }
         if self.table.flags & INLINE != 0 {

@@ -597,8 +597,13 @@ impl<K, V, S> RawTable<K, V, S> {
         self.b = 0;
         self.nevacuate = 0;
         self.noverflow = 0;
-        self.extra.next_overflow = ptr::null_mut();
-        self.extra.overflow_end = ptr::null_mut();
+        // No pool at B = 0: a box (if a cursor made one) says so too.
+        let (next_overflow, overflow_end) = self.fresh_pool();
+        if let Some(e) = self.extra.as_deref_mut() {
+            e.next_overflow = next_overflow;
+            e.overflow_end = overflow_end;
+        }
+        self.sync_pending();
         // Back at B = 0 and not growing: the cached trigger must say so.
         self.refresh_grow_at();
     }

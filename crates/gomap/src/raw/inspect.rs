@@ -8,7 +8,7 @@ use core::ptr::NonNull;
 use super::alloc::array_layout;
 use super::alloc::prealloc_overflow;
 use super::bucket::Bucket;
-use super::table::{RawTable, INLINE};
+use super::table::{Extra, RawTable, INLINE};
 use super::tophash::{is_evacuated, MIN_TOP_HASH};
 use crate::stats::{
     ArrayView, BucketView, ChainView, HeaderField, HeaderView, MapStats, MapStructure, SlotLocation,
@@ -27,10 +27,7 @@ impl<K, V, S> RawTable<K, V, S> {
     /// A large old array whose growth finished, being handed back to the OS
     /// a chunk per write before it is freed: (address, its B, bytes released).
     fn retiring(&self) -> Option<(NonNull<u8>, u8, usize)> {
-        self.extra
-            .retire
-            .as_ref()
-            .map(|r| (r.array, r.array_b, r.released))
+        self.retired().map(|r| (r.array, r.array_b, r.released))
     }
 
     /// Bytes of the old array (growing) or the retiring array already handed
@@ -38,7 +35,7 @@ impl<K, V, S> RawTable<K, V, S> {
     fn released_bytes(&self) -> usize {
         match self.retiring() {
             Some((_, _, done)) => done,
-            None if self.oldbuckets.is_some() => self.extra.old_released,
+            None if self.oldbuckets.is_some() => self.old_released(),
             None => 0,
         }
     }
@@ -92,7 +89,7 @@ impl<K, V, S> RawTable<K, V, S> {
             field!("buckets", buckets, Option<NonNull<u8>>),
             field!("oldbuckets", oldbuckets, Option<NonNull<u8>>),
             field!("nevacuate", nevacuate, usize),
-            field!("extra", extra, super::table::Extra),
+            field!("extra", extra, Option<Box<super::table::Extra>>),
         ]
     }
 
@@ -180,11 +177,11 @@ impl<K, V, S> RawTable<K, V, S> {
         } else {
             0
         };
-        let free_pool = if self.extra.next_overflow.is_null() {
+        let (next_overflow, overflow_end) = self.pool_cursor();
+        let free_pool = if next_overflow.is_null() {
             0
         } else {
-            (self.extra.overflow_end as usize - self.extra.next_overflow as usize)
-                / Bucket::<K, V>::LAYOUT.bucket_size
+            (overflow_end as usize - next_overflow as usize) / Bucket::<K, V>::LAYOUT.bucket_size
         };
         MapStats {
             len: self.count,
@@ -217,7 +214,7 @@ impl<K, V, S> RawTable<K, V, S> {
                 0
             },
             old_array_bytes: self.old_array_bytes(),
-            overflow_bytes: self.extra.heap_overflow * Bucket::<K, V>::LAYOUT.bucket_size,
+            overflow_bytes: self.heap_overflow() * Bucket::<K, V>::LAYOUT.bucket_size,
             released_bytes: self.released_bytes(),
         }
     }
@@ -239,7 +236,7 @@ impl<K, V, S> RawTable<K, V, S> {
             });
             out.len() - 1
         };
-        // Level 1, in hmap's field order: buckets, oldbuckets.
+        // Level 1, in hmap's field order: buckets, oldbuckets, extra.
         let mut arrays = Vec::new();
         if let Some(a) = self.buckets {
             let addr = a.as_ptr() as usize;
@@ -274,6 +271,16 @@ impl<K, V, S> RawTable<K, V, S> {
                 HeapKind::OldBuckets,
                 old.as_ptr() as usize,
                 array_bytes::<K, V>(ob),
+                root,
+            );
+        }
+        if let Some(e) = self.extra.as_deref() {
+            // hmap's third pointer field, `extra` (Go's `mapextra`).
+            push(
+                out,
+                HeapKind::Extra,
+                e as *const Extra as usize,
+                size_of::<Extra>(),
                 root,
             );
         }

@@ -353,7 +353,7 @@ impl<K, V> Hiter<K, V> {
                     (b, offi)
                 } else {
                     // Evacuated since the walk reached it: follow the entry.
-                    match t.extra.iter.as_deref().and_then(|tr| tr.live(b, offi)) {
+                    match t.track().and_then(|tr| tr.live(b, offi)) {
                         Some(live) => live,
                         None => continue,
                     }

@@ -118,7 +118,7 @@ impl<K, V, S> RawTable<K, V, S> {
                 // SAFETY: an overflow bucket outside its array's allocation
                 // came from `alloc_bucket`, and this chain was its only link.
                 unsafe { alloc::free_bucket(b) };
-                self.extra.heap_overflow -= 1;
+                self.ex_mut().heap_overflow -= 1;
             }
         }
     }
@@ -137,7 +137,7 @@ impl<K, V, S> RawTable<K, V, S> {
         array_b: u8,
         released: usize,
     ) {
-        if self.extra.heap_overflow > 0 {
+        if self.heap_overflow() > 0 {
             let first = released.div_ceil(Bucket::<K, V>::LAYOUT.bucket_size);
             for i in first..1usize << array_b {
                 // SAFETY: `i` is below the array's head count.
@@ -154,20 +154,25 @@ impl<K, V, S> RawTable<K, V, S> {
     pub(crate) fn release_old(&mut self) {
         if let Some(old) = self.oldbuckets.take() {
             let old_b = self.old_b();
-            let released = self.extra.old_released;
+            let released = self.old_released();
             self.free_array_and_chains(old, old_b, released);
         }
-        self.extra.old_released = 0;
+        if let Some(e) = self.extra.as_deref_mut() {
+            e.old_released = 0;
+        }
         self.free_retired();
         self.flags &= !(SAME_SIZE_GROW | OLD_ITERATOR);
         self.nevacuate = 0;
         self.release_retained();
         self.refresh_grow_at();
+        self.sync_pending();
     }
 
     /// Frees a retired old array now (see `retire_step`).
     pub(crate) fn free_retired(&mut self) {
-        if let Some(OldArray { array, array_b, .. }) = self.extra.retire.take() {
+        if let Some(OldArray { array, array_b, .. }) =
+            self.extra.as_deref_mut().and_then(|e| e.retire.take())
+        {
             // SAFETY: the array came from `alloc_array(array_b)`; its chains
             // were freed as its buckets were evacuated and nothing refers to it.
             unsafe { alloc::free_array::<K, V>(array, array_b) };
@@ -180,6 +185,7 @@ impl<K, V, S> RawTable<K, V, S> {
                 "gomap: retired old array freed"
             );
         }
+        self.sync_pending();
     }
 
     /// Hands the old array's pages below byte offset `done` back to the OS.
@@ -192,8 +198,8 @@ impl<K, V, S> RawTable<K, V, S> {
         // chains unlinked, and never read again (every reader tests
         // `nevacuate` first); no cursor watches the old array (OLD_ITERATOR
         // is clear). The array is freed normally later.
-        let upto = unsafe { release_pages(start + self.extra.old_released, start + done) };
-        self.extra.old_released = upto - start;
+        let upto = unsafe { release_pages(start + self.old_released(), start + done) };
+        self.ex_mut().old_released = upto - start;
     }
 
     /// Hands the next chunk of a retired old array back to the OS, freeing
@@ -206,7 +212,7 @@ impl<K, V, S> RawTable<K, V, S> {
             array,
             array_b,
             released: done,
-        }) = self.extra.retire
+        }) = self.retired()
         else {
             return;
         };
@@ -220,7 +226,7 @@ impl<K, V, S> RawTable<K, V, S> {
         // SAFETY: inside the retired array, which nothing refers to any more
         // (evacuation finished, no cursor retained it).
         unsafe { release_pages(start + done, start + end) };
-        self.extra.retire = Some(OldArray {
+        self.ex_mut().retire = Some(OldArray {
             array,
             array_b,
             released: end,
@@ -287,13 +293,13 @@ mod tests {
     fn growing_with_released_pages() -> GoMap<u64, u64> {
         let mut m: GoMap<u64, u64> = GoMap::new();
         let mut i = 0u64;
-        while !(m.raw.growing() && m.raw.extra.old_released > 0) {
+        while !(m.raw.growing() && m.raw.old_released() > 0) {
             m.insert(i.wrapping_mul(0x9E37_79B9_7F4A_7C15), i);
             i += 1;
             assert!(i < 1_000_000, "no release happened");
         }
         assert_eq!(m.raw.b, 14);
-        assert!(m.raw.extra.heap_overflow > 0, "chains to free exist");
+        assert!(m.raw.heap_overflow() > 0, "chains to free exist");
         m
     }
 

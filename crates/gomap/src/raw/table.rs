@@ -24,7 +24,7 @@ use core::marker::PhantomData;
 use core::ptr::NonNull;
 use std::collections::HashMap;
 
-use super::alloc::{self, bucket_shift, prealloc_overflow, TryReserveError};
+use super::alloc::{self, bucket_shift, TryReserveError};
 use super::bucket::Bucket;
 use super::layout::BUCKET_CNT;
 use super::rand::fastrand;
@@ -40,6 +40,11 @@ pub(crate) const SAME_SIZE_GROW: u8 = 8;
 /// not an allocation, never freed or counted as heap memory, and its
 /// address is re-derived before every use (see `inline.rs`). Not Go's.
 pub(crate) const INLINE: u8 = 16;
+/// Writes have work to do first: a growth is under way (`oldbuckets`) or a
+/// retired old array is being handed back (`Extra::retire`). One bit the
+/// write path tests instead of a header field and a field in the box; kept
+/// by `sync_pending`.
+pub(crate) const WORK_PENDING: u8 = 32;
 
 /// Load factor 13/2 = 6.5 entries per bucket (Go's `loadFactorNum/Den`).
 pub(crate) const LOAD_FACTOR_NUM: usize = 13;
@@ -83,7 +88,13 @@ pub(crate) fn capacity_for(b: u8) -> usize {
     }
 }
 
-/// Overflow bookkeeping (Go's `mapextra`), kept inline in the header.
+/// Rarely used bookkeeping (Go's `mapextra`), behind one box that is
+/// allocated only when first needed: the first overflow bucket, a cursor,
+/// page release of a large old array. Go's `h.extra` is lazy the same way;
+/// it keeps the header at 56 bytes for `GoMap<u64, u64>` (hmap's 48 plus
+/// the hasher). While the box is absent, the pool of pre-allocated overflow
+/// buckets is untouched (its cursor is at the pool's start), no bucket was
+/// allocated on its own, and nothing is tracked, released or retired.
 pub(crate) struct Extra {
     /// Next free pre-allocated overflow bucket of the current array.
     pub(crate) next_overflow: *mut u8,
@@ -188,7 +199,8 @@ pub struct RawTable<K, V, S> {
     pub(crate) oldbuckets: Option<NonNull<u8>>,
     /// Old buckets below this index are evacuated.
     pub(crate) nevacuate: usize,
-    pub(crate) extra: Extra,
+    /// See `Extra`; `None` until first needed.
+    pub(crate) extra: Option<Box<Extra>>,
     marker: PhantomData<(K, V)>,
 }
 
@@ -220,16 +232,7 @@ impl<K, V, S> RawTable<K, V, S> {
             buckets: None,
             oldbuckets: None,
             nevacuate: 0,
-            extra: Extra {
-                next_overflow: core::ptr::null_mut(),
-                overflow_end: core::ptr::null_mut(),
-                heap_overflow: 0,
-                iter: None,
-                old_released: 0,
-                retire: None,
-                #[cfg(feature = "tracing")]
-                grow_writes: 0,
-            },
+            extra: None,
             marker: PhantomData,
         }
     }
@@ -242,6 +245,15 @@ impl<K, V, S> RawTable<K, V, S> {
             t.install_array(b, alloc::alloc_array::<K, V>(b)?);
         }
         Ok(t)
+    }
+
+    /// Sets `WORK_PENDING` from the growth and retire state.
+    pub(crate) fn sync_pending(&mut self) {
+        if self.oldbuckets.is_some() || self.retired().is_some() {
+            self.flags |= WORK_PENDING;
+        } else {
+            self.flags &= !WORK_PENDING;
+        }
     }
 
     /// Recomputes `grow_at` from `B`, `noverflow` and the growth state.
@@ -260,13 +272,120 @@ impl<K, V, S> RawTable<K, V, S> {
     pub(crate) fn install_array(&mut self, b: u8, a: alloc::Array) {
         self.b = b;
         self.buckets = Some(a.ptr);
-        self.extra.next_overflow = if a.pool == a.end {
-            core::ptr::null_mut()
-        } else {
-            a.pool
-        };
-        self.extra.overflow_end = a.end;
+        // Without the box the pool cursor is implied (at the pool's start).
+        if let Some(e) = self.extra.as_deref_mut() {
+            e.next_overflow = if a.pool == a.end {
+                core::ptr::null_mut()
+            } else {
+                a.pool
+            };
+            e.overflow_end = a.end;
+        }
         self.refresh_grow_at();
+    }
+
+    /// The current array's pool of pre-allocated overflow buckets, untouched:
+    /// (first bucket or null when there is none, end of the allocation).
+    pub(crate) fn fresh_pool(&self) -> (*mut u8, *mut u8) {
+        let Some(buckets) = self.buckets else {
+            return (core::ptr::null_mut(), core::ptr::null_mut());
+        };
+        let size = alloc::array_layout::<K, V>(self.b).map_or(0, |l| l.size());
+        let pool = buckets
+            .as_ptr()
+            .wrapping_add((1usize << self.b) * Bucket::<K, V>::LAYOUT.bucket_size);
+        let end = buckets.as_ptr().wrapping_add(size);
+        (
+            if pool == end {
+                core::ptr::null_mut()
+            } else {
+                pool
+            },
+            end,
+        )
+    }
+
+    /// The bookkeeping box, if it was needed yet.
+    #[inline]
+    pub(crate) fn ex(&self) -> Option<&Extra> {
+        self.extra.as_deref()
+    }
+
+    /// The bookkeeping box, allocated on first use (with the pool cursor
+    /// where the absent box implied it).
+    pub(crate) fn ex_mut(&mut self) -> &mut Extra {
+        if self.extra.is_none() {
+            let (next_overflow, overflow_end) = self.fresh_pool();
+            self.extra = Some(Box::new(Extra {
+                next_overflow,
+                overflow_end,
+                heap_overflow: 0,
+                iter: None,
+                old_released: 0,
+                retire: None,
+                #[cfg(feature = "tracing")]
+                grow_writes: 0,
+            }));
+        }
+        match self.extra.as_deref_mut() {
+            Some(e) => e,
+            None => unreachable!("allocated above"),
+        }
+    }
+
+    /// Frees the bookkeeping box when it holds nothing its absence does not
+    /// imply (after a cursor ends on a map that never needed it otherwise),
+    /// so the box is not kept for the map's whole life.
+    pub(crate) fn drop_idle_extra(&mut self) {
+        let Some(e) = self.ex() else { return };
+        let idle = e.iter.is_none()
+            && e.heap_overflow == 0
+            && e.old_released == 0
+            && e.retire.is_none()
+            // The end needs no check: equal cursors lie in the same array
+            // (or both say "no pool left"), and an inline bucket that moved
+            // has no pool.
+            && e.next_overflow == self.fresh_pool().0;
+        if idle {
+            self.extra = None;
+        }
+    }
+
+    /// A live cursor's tracking state.
+    #[inline]
+    pub(crate) fn track(&self) -> Option<&IterTrack> {
+        self.ex()?.iter.as_deref()
+    }
+
+    #[inline]
+    pub(crate) fn track_mut(&mut self) -> Option<&mut IterTrack> {
+        self.extra.as_deref_mut()?.iter.as_deref_mut()
+    }
+
+    /// Overflow buckets allocated on their own (both arrays).
+    #[inline]
+    pub(crate) fn heap_overflow(&self) -> usize {
+        self.ex().map_or(0, |e| e.heap_overflow)
+    }
+
+    /// Bytes of the old array already handed back to the OS.
+    #[inline]
+    pub(crate) fn old_released(&self) -> usize {
+        self.ex().map_or(0, |e| e.old_released)
+    }
+
+    /// The old array being handed back a chunk per write, if any.
+    #[inline]
+    pub(crate) fn retired(&self) -> Option<OldArray> {
+        self.ex()?.retire
+    }
+
+    /// (next free pool bucket or null, end of the current allocation).
+    pub(crate) fn pool_cursor(&self) -> (*mut u8, *mut u8) {
+        match self.ex() {
+            Some(e) => (e.next_overflow, e.overflow_end),
+            None => self.fresh_pool(),
+        }
     }
 
     #[inline]
@@ -318,11 +437,12 @@ impl<K, V, S> RawTable<K, V, S> {
     #[inline(never)]
     pub(crate) fn new_overflow(&mut self, b: Bucket<K, V>) -> Bucket<K, V> {
         let bsize = Bucket::<K, V>::LAYOUT.bucket_size;
-        let ovf = if !self.extra.next_overflow.is_null() {
-            let p = self.extra.next_overflow;
+        let e = self.ex_mut();
+        let ovf = if !e.next_overflow.is_null() {
+            let p = e.next_overflow;
             // SAFETY: `p` is a pool bucket inside the live current array.
             let next = unsafe { p.add(bsize) };
-            self.extra.next_overflow = if next == self.extra.overflow_end {
+            e.next_overflow = if next == e.overflow_end {
                 core::ptr::null_mut()
             } else {
                 next
@@ -331,7 +451,7 @@ impl<K, V, S> RawTable<K, V, S> {
             // and each is handed out once.
             unsafe { Bucket::from_raw(NonNull::new_unchecked(p)) }
         } else {
-            self.extra.heap_overflow += 1;
+            e.heap_overflow += 1;
             alloc::alloc_bucket::<K, V>()
         };
         self.incr_noverflow();
@@ -376,8 +496,10 @@ impl<K, V, S> RawTable<K, V, S> {
         // SAFETY: `i < 8` and `b` is on `head`'s chain (the caller's promise).
         unsafe { self.mark_empty(head, b, i) };
         self.count -= 1;
-        if let Some(track) = self.extra.iter.as_deref_mut() {
-            track.on_remove(b, i);
+        if self.flags & ITERATOR != 0 {
+            if let Some(track) = self.track_mut() {
+                track.on_remove(b, i);
+            }
         }
         entry
     }
@@ -469,7 +591,7 @@ impl<K, V, S> RawTable<K, V, S> {
         self.release_old();
         if let Some(buckets) = self.buckets {
             let b = self.b;
-            if self.extra.heap_overflow > 0 {
+            if self.heap_overflow() > 0 {
                 for i in 0..1usize << b {
                     // SAFETY: `i` is below the head count.
                     let head = unsafe { Bucket::at(buckets, i) };
@@ -482,14 +604,10 @@ impl<K, V, S> RawTable<K, V, S> {
             // SAFETY: the whole allocation is ours and holds no entries now;
             // all-zero is the empty state of every bucket, pool included.
             unsafe { core::ptr::write_bytes(buckets.as_ptr(), 0, size) };
-            let pool_start = buckets
-                .as_ptr()
-                .wrapping_add((1usize << b) * Bucket::<K, V>::LAYOUT.bucket_size);
-            self.extra.next_overflow = if prealloc_overflow(b) == 0 {
-                core::ptr::null_mut()
-            } else {
-                pool_start
-            };
+            let (pool, _) = self.fresh_pool();
+            if let Some(e) = self.extra.as_deref_mut() {
+                e.next_overflow = pool;
+            }
         }
         self.count = 0;
         self.noverflow = 0;
@@ -523,9 +641,9 @@ impl<K, V, S> RawTable<K, V, S> {
         self.noverflow = 0;
         self.count = 0;
         self.refresh_grow_at();
-        self.extra.next_overflow = core::ptr::null_mut();
-        self.extra.overflow_end = core::ptr::null_mut();
-        debug_assert_eq!(self.extra.heap_overflow, 0);
+        debug_assert_eq!(self.heap_overflow(), 0);
+        // Nothing is tracked, released, retired or allocated on its own now.
+        self.extra = None;
     }
 
     /// Moves every entry out of `self` into a new value with the same
@@ -541,22 +659,7 @@ impl<K, V, S> RawTable<K, V, S> {
             buckets: self.buckets.take(),
             oldbuckets: self.oldbuckets.take(),
             nevacuate: self.nevacuate,
-            extra: Extra {
-                next_overflow: core::mem::replace(
-                    &mut self.extra.next_overflow,
-                    core::ptr::null_mut(),
-                ),
-                overflow_end: core::mem::replace(
-                    &mut self.extra.overflow_end,
-                    core::ptr::null_mut(),
-                ),
-                heap_overflow: core::mem::take(&mut self.extra.heap_overflow),
-                iter: self.extra.iter.take(),
-                old_released: core::mem::take(&mut self.extra.old_released),
-                retire: self.extra.retire.take(),
-                #[cfg(feature = "tracing")]
-                grow_writes: 0,
-            },
+            extra: self.extra.take(),
             marker: PhantomData,
         };
         self.count = 0;
@@ -579,12 +682,8 @@ impl<K, V, S> RawTable<K, V, S> {
         self.buckets = s.buckets.take();
         self.oldbuckets = s.oldbuckets.take();
         self.nevacuate = s.nevacuate;
-        self.extra.next_overflow = s.extra.next_overflow;
-        self.extra.overflow_end = s.extra.overflow_end;
-        self.extra.heap_overflow = core::mem::take(&mut s.extra.heap_overflow);
-        self.extra.iter = s.extra.iter.take();
-        self.extra.old_released = core::mem::take(&mut s.extra.old_released);
-        self.extra.retire = s.extra.retire.take();
+        debug_assert!(self.extra.is_none());
+        self.extra = s.extra.take();
     }
 
     /// Bytes allocated now.
@@ -597,18 +696,22 @@ impl<K, V, S> RawTable<K, V, S> {
         if self.oldbuckets.is_some() {
             n += alloc::array_layout::<K, V>(self.old_b()).map_or(0, |l| l.size());
         }
-        if let Some(r) = self.extra.retire {
+        if let Some(r) = self.retired() {
             n += alloc::array_layout::<K, V>(r.array_b).map_or(0, |l| l.size());
         }
-        n += self.extra.heap_overflow * l.bucket_size;
+        n += self.heap_overflow() * l.bucket_size;
         if l.indirect_key {
             n += self.count * core::mem::size_of::<K>();
         }
         if l.indirect_value {
             n += self.count * core::mem::size_of::<V>();
         }
-        if let Some(track) = self.extra.iter.as_deref() {
+        if let Some(track) = self.track() {
             n += track.heap_bytes::<K, V>();
+        }
+        if self.extra.is_some() {
+            // The bookkeeping box itself (Go's `mapextra`, its own object).
+            n += core::mem::size_of::<Extra>();
         }
         n
     }
@@ -659,17 +762,26 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             self.alloc_first_bucket();
         }
         let bucket = hash as usize & self.bucket_mask();
-        if self.growing() {
-            #[cfg(feature = "tracing")]
-            {
-                self.extra.grow_writes += 1;
-            }
-            self.grow_work(bucket);
-        } else if self.extra.retire.is_some() {
-            self.retire_step();
+        if self.flags & WORK_PENDING != 0 {
+            self.pending_work(bucket);
         }
         // SAFETY: `bucket < 2^B` and the array is allocated.
         unsafe { Bucket::at(self.buckets.unwrap_unchecked(), bucket) }
+    }
+
+    /// A write's growth work (Go's `growWork`) or, after a growth, the next
+    /// chunk of the retired old array.
+    #[inline(never)]
+    fn pending_work(&mut self, bucket: usize) {
+        if self.growing() {
+            #[cfg(feature = "tracing")]
+            {
+                self.ex_mut().grow_writes += 1;
+            }
+            self.grow_work(bucket);
+        } else {
+            self.retire_step();
+        }
     }
 
     /// Go's lazy first bucket (`makemap_small` maps allocate on first write).

@@ -99,7 +99,7 @@ impl<K, V, S> RawTable<K, V, S> {
     pub(crate) fn register_cursor(&mut self) {
         self.release_retained();
         self.flags |= ITERATOR | OLD_ITERATOR;
-        self.extra.iter = Some(Box::default());
+        self.ex_mut().iter = Some(Box::default());
     }
 
     /// Frees what a cursor kept alive and clears its flags; called when the
@@ -114,7 +114,7 @@ impl<K, V, S> RawTable<K, V, S> {
             // their chains freed before any cursor watched (pages are released
             // only while none does), and their memory may be gone: skip them.
             let bsize = Bucket::<K, V>::LAYOUT.bucket_size;
-            let first = self.extra.old_released.div_ceil(bsize);
+            let first = self.old_released().div_ceil(bsize);
             for i in first..self.noldbuckets() {
                 // SAFETY: `i` is below the old head count.
                 let head = unsafe { Bucket::<K, V>::at(old, i) };
@@ -123,11 +123,12 @@ impl<K, V, S> RawTable<K, V, S> {
                 }
             }
         }
+        self.drop_idle_extra();
     }
 
     /// Frees arrays a cursor kept alive, and forgets the cursor's tracking.
     pub(crate) fn release_retained(&mut self) {
-        if let Some(track) = self.extra.iter.take() {
+        if let Some(track) = self.extra.as_deref_mut().and_then(|e| e.iter.take()) {
             for old in &track.retained {
                 self.free_array_and_chains(old.array, old.array_b, old.released);
             }
