@@ -762,11 +762,14 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             self.alloc_first_bucket();
         }
         let bucket = hash as usize & self.bucket_mask();
+        // SAFETY: `bucket < 2^B` and the array is allocated; growth work
+        // moves entries, never the array.
+        let head = unsafe { Bucket::at(self.buckets.unwrap_unchecked(), bucket) };
+        self.prefetch(head);
         if self.flags & WORK_PENDING != 0 {
             self.pending_work(bucket);
         }
-        // SAFETY: `bucket < 2^B` and the array is allocated.
-        unsafe { Bucket::at(self.buckets.unwrap_unchecked(), bucket) }
+        head
     }
 
     /// A write's growth work (Go's `growWork`) or, after a growth, the next
