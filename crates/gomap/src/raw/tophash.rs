@@ -42,26 +42,13 @@ pub fn is_evacuated(top0: u8) -> bool {
     top0 > EMPTY_ONE && top0 < MIN_TOP_HASH
 }
 
-const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const HI: u64 = 0x8080_8080_8080_8080;
 const ONES: u64 = 0x0101_0101_0101_0101;
 
-/// Sets the high bit of every byte of `x` that is zero, exactly.
-///
-/// `(x & 0x7f) + 0x7f` is at most `0xfe`, so no carry crosses into the next
-/// byte; its high bit is set iff the low seven bits are not all zero. OR-ing
-/// `x` adds bytes whose own high bit is set. What stays clear is a zero byte.
-/// Unlike the shorter `(x - 0x01..) & !x & 0x80..`, this has no false
-/// positives, so a match never points at an empty (uninitialised) slot.
-#[inline(always)]
-fn zero_bytes(x: u64) -> u64 {
-    !(((x & LO7).wrapping_add(LO7)) | x | LO7)
-}
-
 /// Flags (high bit) every zero byte of `x`, plus possibly a byte above a
 /// zero byte that holds `0x01` (the borrow of `x - ONES` only runs upward).
-/// So the lowest flag is always exact and "any flag" is exact. Three
-/// operations against `zero_bytes`' five, on the lookup's hot path.
+/// So the lowest flag is always exact and "any flag" is exact; on a word
+/// whose bytes are all even (no `0x01`) every flag is exact.
 #[inline(always)]
 fn zero_bytes_fast(x: u64) -> u64 {
     x.wrapping_sub(ONES) & !x & HI
@@ -93,9 +80,13 @@ impl Group {
     }
 
     /// Slots that are `EMPTY_REST` or `EMPTY_ONE` (free for an insert).
+    ///
+    /// Clearing bit 0 leaves exactly those bytes zero, and on bytes that are
+    /// all even the short `zero_bytes_fast` is exact: its false positive
+    /// needs a byte `0x01`.
     #[inline(always)]
     pub fn match_empty(self) -> BitMask {
-        BitMask(zero_bytes(self.0 & !ONES))
+        BitMask(zero_bytes_fast(self.0 & !ONES))
     }
 
     /// Slots that hold an entry (`>= MIN_TOP_HASH`).
