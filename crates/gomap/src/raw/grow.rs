@@ -147,44 +147,62 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             let tracking = undo.table.flags & ITERATOR != 0;
             let mut src = src_head;
             loop {
-                for i in src.group().match_full() {
-                    // SAFETY: match indices are below 8.
-                    let top = unsafe { src.top(i) };
-                    let use_y = if same {
-                        0
-                    } else {
+                let full = src.group().match_full();
+                // Hash the bucket's entries before moving any of them: a
+                // panicking `Hash` then finds this bucket untouched. The Y
+                // slots are collected without a branch (a hash bit is a
+                // coin toss for the branch predictor).
+                let mut to_y = BitMask::EMPTY;
+                if !same {
+                    for i in full {
                         // SAFETY: slot `i` is full.
                         let hash = undo.table.hash0.hash_one(unsafe { &*src.key(i) });
-                        (hash as usize & newbit != 0) as usize
-                    };
-                    let (mut db, mut di) = dst[use_y];
-                    if di == BUCKET_CNT {
-                        // An evacuation interrupted by a panic may have
-                        // linked an (emptied) overflow bucket here already:
-                        // reuse it, since linking a new one would lose it.
-                        db = match db.overflow() {
-                            Some(next) => next,
-                            None => undo.table.new_overflow(db),
-                        };
-                        di = 0;
+                        to_y = to_y.with_if(i, hash as usize & newbit != 0);
                     }
-                    // SAFETY: `i < 8` (a match) and `di < 8` (reset to 0 at
-                    // 8); the destination slot is empty (destinations start
-                    // empty and fill in order); the source stays full only
-                    // until it is marked just below. The table is borrowed
-                    // mutably through `undo`.
-                    unsafe {
-                        src.move_to(i, db, di);
-                        db.set_top(di, top);
-                        src.set_top(i, EVACUATED_X + use_y as u8);
-                    }
-                    if tracking {
-                        if let Some(track) = undo.table.track_mut() {
-                            track.on_move(src, i, db, di);
-                        }
-                    }
-                    dst[use_y] = (db, di + 1);
                 }
+                // Then the moves: first every X entry, then every Y entry,
+                // so each destination still receives its entries in Go's
+                // order (slot order along the chain), each run with its
+                // cursor in registers. The source's markers are written
+                // once per bucket, after its moves.
+                let mut tops = src.tophash_bytes();
+                let (xs, ys) = full.partition(to_y);
+                for (d, slots) in [(0, xs), (1, ys)] {
+                    let (mut db, mut di) = dst[d];
+                    for i in slots {
+                        if di == BUCKET_CNT {
+                            // An evacuation interrupted by a panic may have
+                            // linked an (emptied) overflow bucket here
+                            // already: reuse it, since linking a new one
+                            // would lose it.
+                            db = match db.overflow() {
+                                Some(next) => next,
+                                None => undo.table.new_overflow(db),
+                            };
+                            di = 0;
+                        }
+                        // SAFETY: `i < 8` (a match) and `di < 8` (reset to 0
+                        // at 8); the destination slot is empty (destinations
+                        // start empty and fill in order); the source slot
+                        // stays full (unmarked) until the markers below, and
+                        // an unmarked slot is still the source's to the
+                        // undo guard. The table is borrowed mutably through
+                        // `undo`.
+                        unsafe {
+                            src.move_to(i, db, di);
+                            db.set_top(di, tops[i]);
+                        }
+                        tops[i] = EVACUATED_X + d as u8;
+                        if tracking {
+                            if let Some(track) = undo.table.track_mut() {
+                                track.on_move(src, i, db, di);
+                            }
+                        }
+                        di += 1;
+                    }
+                    dst[d] = (db, di);
+                }
+                src.set_tophash_bytes(tops);
                 match src.overflow() {
                     Some(next) => src = next,
                     None => break,

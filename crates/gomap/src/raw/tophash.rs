@@ -115,6 +115,19 @@ impl BitMask {
     /// The empty set.
     pub const EMPTY: BitMask = BitMask(0);
 
+    /// This set plus slot `i` when `cond` holds (without a branch: `cond`
+    /// may be as unpredictable as a hash bit).
+    #[inline(always)]
+    pub fn with_if(self, i: usize, cond: bool) -> BitMask {
+        BitMask(self.0 | ((cond as u64) << (i * 8 + 7)))
+    }
+
+    /// `(self without pick, self within pick)`.
+    #[inline(always)]
+    pub fn partition(self, pick: BitMask) -> (BitMask, BitMask) {
+        (BitMask(self.0 & !pick.0), BitMask(self.0 & pick.0))
+    }
+
     /// The lowest set slot.
     #[inline(always)]
     pub fn lowest(self) -> Option<usize> {
@@ -192,6 +205,25 @@ mod tests {
                         naive(bytes, |x| x >= MIN_TOP_HASH)
                     );
                     assert_eq!(g.any_empty_rest(), bytes.contains(&EMPTY_REST));
+                    // Partition the full slots by "tophash is odd".
+                    let full = g.match_full();
+                    let odd = full.fold(BitMask::EMPTY, |m, i| m.with_if(i, bytes[i] % 2 == 1));
+                    let (even, odd) = full.partition(odd);
+                    let want = naive(bytes, |x| x >= MIN_TOP_HASH);
+                    assert_eq!(
+                        even.collect::<Vec<_>>(),
+                        want.iter()
+                            .copied()
+                            .filter(|&i| bytes[i] % 2 == 0)
+                            .collect::<Vec<_>>()
+                    );
+                    assert_eq!(
+                        odd.collect::<Vec<_>>(),
+                        want.iter()
+                            .copied()
+                            .filter(|&i| bytes[i] % 2 == 1)
+                            .collect::<Vec<_>>()
+                    );
                 }
             }
         }
