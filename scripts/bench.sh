@@ -7,6 +7,7 @@
 #
 #   scripts/bench.sh                      # everything but 1e7
 #   GOMAP_BENCH_LARGE=1 scripts/bench.sh  # adds the 1e7 sizes (u64 keys)
+#   BENCH_RUNS=3 scripts/bench.sh         # throughput 3 times, medians of the runs
 #   BENCH_QUICK=1 scripts/bench.sh        # ~2 minutes: checks the pipeline
 #                                         # end to end, numbers meaningless
 #   scripts/bench.sh 'u64(seq)?/'         # a criterion filter for throughput
@@ -32,6 +33,22 @@ fi
 LAT_RUNS=${LAT_RUNS:-3} LAT_CPU_RUNS=${LAT_CPU_RUNS:-1} \
   $CARGO bench -p gomap --bench latency | tee target/bench-results/latency.txt
 # Throughput (criterion). GOMAP_BENCH_LARGE=1 adds the 1e7 sizes for u64.
-$CARGO bench -p gomap --bench throughput -- "$@" | tee target/bench-results/throughput.txt
+# BENCH_RUNS=3 runs it three times and the tables take each benchmark's
+# median over the runs (each run's criterion output is kept in
+# target/bench-results/criterion-run<i>).
+runs=${BENCH_RUNS:-1}
+crit=${CARGO_TARGET_DIR:-target}/criterion
+CRITERION_RUNS=
+for i in $(seq 1 "$runs"); do
+  # Each kept run holds only its own results (not a filter's leftovers).
+  if [ "$runs" -gt 1 ]; then rm -rf "$crit"; fi
+  $CARGO bench -p gomap --bench throughput -- "$@" | tee target/bench-results/throughput-run$i.txt
+  if [ "$runs" -gt 1 ]; then
+    rm -rf "target/bench-results/criterion-run$i"
+    cp -r "$crit" "target/bench-results/criterion-run$i"
+    CRITERION_RUNS="$CRITERION_RUNS${CRITERION_RUNS:+:}target/bench-results/criterion-run$i"
+  fi
+done
+export CRITERION_RUNS
 echo "# loadavg after: $(cat /proc/loadavg)" >> target/bench-results/machine.txt
 python3 scripts/bench_plot.py

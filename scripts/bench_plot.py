@@ -128,36 +128,60 @@ def criterion_dir():
     return os.path.join(target, "criterion")
 
 
+def criterion_runs():
+    """Criterion output directories, one per run of the throughput bench:
+    CRITERION_RUNS (colon-separated, written by `BENCH_RUNS=3 scripts/bench.sh`)
+    or the one criterion_dir()."""
+    runs = [d for d in os.environ.get("CRITERION_RUNS", "").split(":") if d]
+    return runs or [criterion_dir()]
+
+
+def median(xs):
+    xs = sorted(xs)
+    k = len(xs)
+    return xs[k // 2] if k % 2 else (xs[k // 2 - 1] + xs[k // 2]) / 2
+
+
+def load_criterion():
+    """{(key, workload, n): {map: ns per element}}: each benchmark's criterion
+    median, then the median of those over the runs; and the number of runs."""
+    runs = criterion_runs()
+    per = {}
+    for base in runs:
+        if not os.path.isdir(base):
+            continue
+        # criterion turns the group name "<key>/<workload>" into "<key>_<workload>".
+        for gdir in sorted(os.listdir(base)):
+            if gdir == "report" or "_" not in gdir:
+                continue
+            key, w = gdir.split("_", 1)
+            for m in MAPS + FLOORS:
+                mdir = os.path.join(base, gdir, m)
+                if not os.path.isdir(mdir):
+                    continue
+                for n in os.listdir(mdir):
+                    est = os.path.join(mdir, n, "new", "estimates.json")
+                    if not os.path.exists(est):
+                        continue
+                    e = json.load(open(est))
+                    ns = e["median"]["point_estimate"] / int(n)
+                    per.setdefault((key, w, int(n)), {}).setdefault(m, []).append(ns)
+    res = {k: {m: median(v) for m, v in r.items()} for k, r in per.items()}
+    return res, len([b for b in runs if os.path.isdir(b)])
+
+
 # Pseudo-contenders: the memory floor of Go's layout (throughput.rs, `bench_floor`).
 FLOORS = ["floor", "floor_pf"]
 
 
 def criterion(lines):
-    base = criterion_dir()
-    if not os.path.isdir(base):
-        print("no target/criterion; skipping throughput")
-        return
-    res = {}  # (key, workload, n) -> {map: ns/element}
-    # criterion turns the group name "<key>/<workload>" into "<key>_<workload>".
-    for gdir in sorted(os.listdir(base)):
-        if gdir == "report" or "_" not in gdir:
-            continue
-        key, w = gdir.split("_", 1)
-        for m in MAPS + FLOORS:
-            mdir = os.path.join(base, gdir, m)
-            if not os.path.isdir(mdir):
-                continue
-            for n in os.listdir(mdir):
-                est = os.path.join(mdir, n, "new", "estimates.json")
-                if not os.path.exists(est):
-                    continue
-                e = json.load(open(est))
-                ns = e["median"]["point_estimate"] / int(n)
-                res.setdefault((key, w, int(n)), {})[m] = ns
+    res, nruns = load_criterion()
     if not res:
+        print("no criterion output; skipping throughput")
         return
     keys = sorted({k for k, _, _ in res})
-    lines.append("### Throughput (criterion medians, ns per element; ratio = gomap / std)\n")
+    runs = f", median of {nruns} runs" if nruns > 1 else ""
+    lines.append(f"### Throughput (criterion medians{runs}, ns per element; ratio = gomap / std)\n")
     for key in keys:
         sizes = sorted({n for k, _, n in res if k == key})
         lines.append(f"#### {key}\n")
@@ -220,21 +244,11 @@ def floor_table(lines, res, sizes):
 
 def seq_vs_rand(lines):
     """gomap / std for random and sequential u64 keys side by side."""
-    base = criterion_dir()
+    res, _ = load_criterion()
     ratio = {}
-    for key in ("u64", "u64seq"):
-        for w in WORKLOADS:
-            gdir = os.path.join(base, f"{key}_{w}")
-            if not os.path.isdir(os.path.join(gdir, "gomap")):
-                continue
-            for n in os.listdir(os.path.join(gdir, "gomap")):
-                v = {}
-                for m in ("gomap", "std"):
-                    est = os.path.join(gdir, m, n, "new", "estimates.json")
-                    if os.path.exists(est):
-                        v[m] = json.load(open(est))["median"]["point_estimate"]
-                if len(v) == 2:
-                    ratio[(key, w, int(n))] = v["gomap"] / v["std"]
+    for (key, w, n), r in res.items():
+        if key in ("u64", "u64seq") and "gomap" in r and "std" in r:
+            ratio[(key, w, n)] = r["gomap"] / r["std"]
     if not any(k == "u64seq" for k, _, _ in ratio):
         return
     sizes = sorted({n for _, _, n in ratio})
