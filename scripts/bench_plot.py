@@ -155,6 +155,8 @@ def load_criterion():
             if gdir == "report" or "_" not in gdir:
                 continue
             key, w = gdir.split("_", 1)
+            if w not in WORKLOADS:  # other benches' groups (tiny/...)
+                continue
             for m in MAPS + FLOORS:
                 mdir = os.path.join(base, gdir, m)
                 if not os.path.isdir(mdir):
