@@ -21,12 +21,14 @@ pub const MIN_TOP_HASH: u8 = 5;
 /// The tophash of a full hash: its top 8 bits, kept clear of the state markers.
 #[inline(always)]
 pub fn tophash(hash: u64) -> u8 {
-    let top = (hash >> 56) as u8;
-    if top < MIN_TOP_HASH {
-        top + MIN_TOP_HASH
+    // In u64, so the compiler need not zero-extend a byte before the
+    // broadcast multiply that usually follows.
+    let top = hash >> 56;
+    (if top < MIN_TOP_HASH as u64 {
+        top + MIN_TOP_HASH as u64
     } else {
         top
-    }
+    }) as u8
 }
 
 /// Go's `isEmpty`: the slot holds no entry and is not an evacuation marker.
