@@ -72,6 +72,18 @@ impl<K, V> RawIter<K, V> {
         }
     }
 
+    /// Array `which` (0 old, 1 current). Selected with constant indices, not
+    /// `arrays[which]`: a dynamic index would keep the whole walk state in
+    /// memory and cost `next()` two stores per element.
+    #[inline(always)]
+    fn array(&self, which: usize) -> Option<NonNull<u8>> {
+        if which == 0 {
+            self.arrays[0].0
+        } else {
+            self.arrays[1].0
+        }
+    }
+
     /// Entries not yet yielded.
     pub(crate) fn remaining(&self) -> usize {
         self.remaining
@@ -158,7 +170,7 @@ impl<K, V> RawIter<K, V> {
             self.next_head = 0;
             self.end_head = self.arrays[1].1;
         }
-        let Some(array) = self.arrays[self.which].0 else {
+        let Some(array) = self.array(self.which) else {
             return false;
         };
         // SAFETY: `next_head` is below the array's head count.
@@ -211,7 +223,7 @@ impl<K, V> RawIter<K, V> {
         }
         let (mut which, mut next_head, mut end_head) = (self.which, self.next_head, self.end_head);
         while which < 2 {
-            if let Some(array) = self.arrays[which].0 {
+            if let Some(array) = self.array(which) {
                 for h in next_head..end_head {
                     // SAFETY: `h` is below the array's head count.
                     let head = unsafe { Bucket::<K, V>::at(array, h) };
