@@ -173,7 +173,7 @@ def load_criterion():
 
 
 # Pseudo-contenders: the memory floor of Go's layout (throughput.rs, `bench_floor`).
-FLOORS = ["floor", "floor_pf"]
+FLOORS = ["floor", "floor_pf", "layout"]
 
 
 def criterion(lines):
@@ -222,11 +222,14 @@ def criterion(lines):
 
 def floor_table(lines, res, sizes):
     lines.append("Memory floor of Go's layout (u64 -> u64, random buckets of 144 bytes in an "
-                 "array of gomap's size for n; ns per lookup; see throughput.rs):\n")
-    lines.append("| n | floor miss (tophash line) | gomap miss | std miss | gomap miss / floor "
-                 "| floor hit (tophash, then key+value) | floor hit, lines prefetched | gomap hit "
-                 "| std hit | gomap hit / floor |")
-    lines.append("|---|---|---|---|---|---|---|---|---|---|")
+                 "array of gomap's size for n) and the least code for the layout (`layout`: "
+                 "a plain Go-layout table, same keys and loop); ns per lookup; see "
+                 "throughput.rs:\n")
+    lines.append("| n | floor miss (tophash line) | layout miss | gomap miss | std miss "
+                 "| gomap miss / floor | gomap miss / layout "
+                 "| floor hit (tophash, then key+value) | floor hit, lines prefetched | layout hit "
+                 "| gomap hit | std hit | gomap hit / floor | gomap hit / layout |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
         mi = res.get(("u64", "lookup_miss", n), {})
         hi = res.get(("u64", "lookup_hit", n), {})
@@ -238,9 +241,11 @@ def floor_table(lines, res, sizes):
 
         def q(r, a, b):
             return f"{r[a] / r[b]:.2f}x" if a in r and b in r else "-"
-        lines.append(f"| {n:,} | {c(mi, 'floor')} | {c(mi, 'gomap')} | {c(mi, 'std')} | "
-                     f"{q(mi, 'gomap', 'floor')} | {c(hi, 'floor')} | {c(hi, 'floor_pf')} | "
-                     f"{c(hi, 'gomap')} | {c(hi, 'std')} | {q(hi, 'gomap', 'floor')} |")
+        lines.append(f"| {n:,} | {c(mi, 'floor')} | {c(mi, 'layout')} | {c(mi, 'gomap')} | "
+                     f"{c(mi, 'std')} | {q(mi, 'gomap', 'floor')} | {q(mi, 'gomap', 'layout')} | "
+                     f"{c(hi, 'floor')} | {c(hi, 'floor_pf')} | {c(hi, 'layout')} | "
+                     f"{c(hi, 'gomap')} | {c(hi, 'std')} | {q(hi, 'gomap', 'floor')} | "
+                     f"{q(hi, 'gomap', 'layout')} |")
     lines.append("")
 
 

@@ -24,6 +24,13 @@
 //! So `gomap / floor` says how much of a lookup is the layout's memory cost
 //! and how much is instructions and branches.
 //!
+//! And the **least code** for the layout (contender `layout`, same groups):
+//! a `u64 -> u64` table in Go's layout written as plainly as it can be
+//! (a `Vec` of 144-byte buckets, overflow buckets appended to it, Go's
+//! tophash, the 8-byte SWAR match, no growth state), filled with the same
+//! keys and hasher type, looked up with the same loop. `gomap / layout` is
+//! what gomap's own code costs beyond the layout's.
+//!
 //! ```text
 //! cargo bench -p gomap --bench throughput                          # all but 1e7
 //! GOMAP_BENCH_LARGE=1 cargo bench -p gomap --bench throughput -- 'u64(seq)?/'
@@ -335,6 +342,112 @@ fn floor_hit(w: &[u64], b: usize) -> u64 {
     w[b + 1 + slot] ^ w[b + 9 + slot]
 }
 
+/// Go's layout with the least code (see the module docs): buckets of 18
+/// words (tophash word, 8 keys, 8 values, overflow index), Go's bucket count
+/// for n, overflow buckets appended. Built by inserting in order, so each
+/// chain holds what gomap's would.
+struct Layout {
+    buckets: Vec<[u64; 18]>,
+    mask: usize,
+    hasher: Hasher,
+}
+
+impl Layout {
+    fn tophash(h: u64) -> u64 {
+        let t = h >> 56;
+        if t < 5 {
+            t + 5
+        } else {
+            t
+        }
+    }
+
+    fn new(keys: &[u64]) -> Layout {
+        use std::hash::BuildHasher;
+        let nb = go_buckets(keys.len());
+        let mut buckets = vec![[0u64; 18]; nb];
+        let hasher = Hasher::default();
+        for (v, &k) in keys.iter().enumerate() {
+            let h = hasher.hash_one(k);
+            let mut b = h as usize & (nb - 1);
+            loop {
+                let mut tops = buckets[b][0].to_le_bytes();
+                if let Some(i) = tops.iter().position(|&t| t == 0) {
+                    tops[i] = Self::tophash(h) as u8;
+                    buckets[b][0] = u64::from_le_bytes(tops);
+                    buckets[b][1 + i] = k;
+                    buckets[b][9 + i] = v as u64;
+                    break;
+                }
+                if buckets[b][17] == 0 {
+                    buckets.push([0; 18]);
+                    buckets[b][17] = (buckets.len() - 1) as u64;
+                }
+                b = buckets[b][17] as usize;
+            }
+        }
+        Layout {
+            buckets,
+            mask: nb - 1,
+            hasher,
+        }
+    }
+
+    #[inline]
+    fn get(&self, k: &u64) -> Option<&u64> {
+        use std::hash::BuildHasher;
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        let h = self.hasher.hash_one(k);
+        let t = Self::tophash(h) * ONES;
+        let mut b = &self.buckets[h as usize & self.mask];
+        loop {
+            let x = b[0] ^ t;
+            let mut m = x.wrapping_sub(ONES) & !x & HI;
+            while m != 0 {
+                let i = (m.trailing_zeros() / 8) as usize;
+                if b[1 + i] == *k {
+                    return Some(&b[9 + i]);
+                }
+                m &= m - 1;
+            }
+            let e = b[0].wrapping_sub(ONES) & !b[0] & HI;
+            if e != 0 || b[17] == 0 {
+                return None;
+            }
+            b = &self.buckets[b[17] as usize];
+        }
+    }
+}
+
+fn bench_layout(c: &mut Criterion, d: &Data<u64>) {
+    let n = d.keys.len();
+    let t = Layout::new(&d.keys);
+    // The same loops as the maps' lookups in `bench_map`.
+    let mut g = group(c, n, "u64", "lookup_hit");
+    g.bench_function(BenchmarkId::new("layout", n), |b| {
+        b.iter(|| {
+            let mut s = 0u64;
+            for k in &d.keys {
+                s = s.wrapping_add(*t.get(black_box(k)).unwrap());
+            }
+            s
+        })
+    });
+    g.finish();
+    let mut g = group(c, n, "u64", "lookup_miss");
+    g.bench_function(BenchmarkId::new("layout", n), |b| {
+        b.iter(|| {
+            let mut s = 0usize;
+            for k in &d.misses {
+                s += t.get(black_box(k)).is_some() as usize;
+            }
+            s
+        })
+    });
+    g.finish();
+}
+
 fn bench_floor(c: &mut Criterion, n: usize) {
     let f = floor_data(n);
     let (w, at) = (&f.words[..], &f.at[..]);
@@ -393,6 +506,7 @@ fn benches(c: &mut Criterion) {
     all::<String>(c, 1_000_000);
     for n in sizes(10_000_000) {
         bench_floor(c, n);
+        bench_layout(c, &data::<u64>(n));
     }
 }
 
