@@ -311,10 +311,12 @@ mod tests {
     /// 10 M.
     #[test]
     fn each_write_releases_at_most_one_step() {
-        assert!(
-            super::RELEASE_CHUNK <= 16 << 10,
-            "a 256 KiB step cost the writing insert ~36 us on-CPU"
-        );
+        const {
+            assert!(
+                super::RELEASE_CHUNK <= 16 << 10,
+                "a 256 KiB step cost the writing insert ~36 us on-CPU"
+            )
+        };
         let step = super::release_step();
         let mut m: GoMap<u64, u64> = GoMap::new();
         let mut h0 = m.header();
