@@ -19,9 +19,23 @@ use super::table::{OldArray, RawTable, OLD_ITERATOR, SAME_SIZE_GROW};
 /// Arrays smaller than this are never released piecemeal: the syscalls would
 /// cost more than they save, and small maps stay byte-for-byte inspectable.
 pub(crate) const RELEASE_MIN_ARRAY: usize = 1 << 20;
-/// Release in steps of at least this many bytes (one syscall each), and at
-/// most about twice this per write once an array is retired.
-pub(crate) const RELEASE_CHUNK: usize = 256 << 10;
+/// Pages are handed back at most this many bytes per write (one `madvise`
+/// each), while evacuation passes them and while an array retires. The
+/// call's cost grows with its length; measured on a 2-core VM
+/// (examples/tail_profile.rs), the write that made it took a median 36 us
+/// on-CPU with 256 KiB (~1,200 such writes growing to 10 M: most of the
+/// slowest 1,000), 14 us with 64 KiB and 7 us with 16 KiB (~19,500 writes,
+/// below the slowest 10,000).
+pub(crate) const RELEASE_CHUNK: usize = 16 << 10;
+
+/// One release step: [`RELEASE_CHUNK`], or a page where pages are larger
+/// (a step must hold a whole page to make progress).
+fn release_step() -> usize {
+    #[cfg(unix)]
+    return RELEASE_CHUNK.max(page_size());
+    #[cfg(not(unix))]
+    return RELEASE_CHUNK;
+}
 
 #[cfg(unix)]
 fn page_size() -> usize {
@@ -193,12 +207,16 @@ impl<K, V, S> RawTable<K, V, S> {
     #[inline(never)]
     pub(crate) fn release_evacuated(&mut self, old: NonNull<u8>, done: usize) {
         let start = old.as_ptr() as usize;
-        // SAFETY: `[start + old_released, start + done)` is inside the old
-        // array's head buckets, all below `nevacuate`: evacuated, their
-        // chains unlinked, and never read again (every reader tests
-        // `nevacuate` first); no cursor watches the old array (OLD_ITERATOR
-        // is clear). The array is freed normally later.
-        let upto = unsafe { release_pages(start + self.old_released(), start + done) };
+        let from = self.old_released();
+        // One chunk per write at most, however far `nevacuate` jumped: the
+        // syscall's cost grows with its length, and later writes catch up.
+        let to = done.min(from + release_step());
+        // SAFETY: `[start + from, start + to)` is inside the old array's head
+        // buckets, all below `nevacuate`: evacuated, their chains unlinked,
+        // and never read again (every reader tests `nevacuate` first); no
+        // cursor watches the old array (OLD_ITERATOR is clear). The array is
+        // freed normally later.
+        let upto = unsafe { release_pages(start + from, start + to) };
         self.ex_mut().old_released = upto - start;
     }
 
@@ -222,7 +240,7 @@ impl<K, V, S> RawTable<K, V, S> {
             return;
         }
         let start = array.as_ptr() as usize;
-        let end = (done + RELEASE_CHUNK).min(size);
+        let end = (done + release_step()).min(size);
         // SAFETY: inside the retired array, which nothing refers to any more
         // (evacuation finished, no cursor retained it).
         unsafe { release_pages(start + done, start + end) };
@@ -285,6 +303,101 @@ mod tests {
             assert_eq!(m.remove(&k), Some(k * 3));
         }
         assert!(m.is_empty());
+    }
+
+    /// Each write hands back at most one release step, while evacuation
+    /// passes the old array and while it retires, even where `nevacuate`
+    /// retires: one long `madvise` made the slowest writes of a growth to
+    /// 10 M.
+    #[test]
+    fn each_write_releases_at_most_one_step() {
+        const {
+            assert!(
+                super::RELEASE_CHUNK <= 16 << 10,
+                "a 256 KiB step cost the writing insert ~36 us on-CPU"
+            )
+        };
+        let step = super::release_step();
+        let mut m: GoMap<u64, u64> = GoMap::new();
+        let mut h0 = m.header();
+        let (mut releases, mut retired_in_full) = (0, 0);
+        for i in 0..240_000u64 {
+            m.insert(i.wrapping_mul(0x9E37_79B9_7F4A_7C15), i);
+            let h1 = m.header();
+            if h1.b == h0.b && h1.released_bytes > h0.released_bytes {
+                let d = h1.released_bytes - h0.released_bytes;
+                assert!(d <= step, "insert {i} released {d} bytes in one write");
+                releases += 1;
+            }
+            if h0.retiring_bytes > 0 && h1.retiring_bytes == 0 {
+                // Freed only once every byte of it was handed back.
+                assert!(h0.released_bytes + step >= h0.retiring_bytes);
+                retired_in_full += 1;
+            }
+            h0 = h1;
+        }
+        assert!(releases > 100, "only {releases} writes released pages");
+        assert!(retired_in_full >= 2, "{retired_in_full} arrays retired");
+    }
+
+    /// When `nevacuate` jumps over a long run of buckets that writes had
+    /// evacuated out of order, the release falls behind and catches up one
+    /// step per write rather than in one long call.
+    #[test]
+    fn a_release_backlog_is_paid_one_step_per_write() {
+        use core::hash::BuildHasher;
+        let step = super::release_step();
+        let bsize = 144;
+        let mut m: GoMap<u64, u64> = GoMap::new();
+        let key = |i: u64| i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut n = 0u64;
+        // Into the doubling from B = 13: an old array of 1.2 MB.
+        while !(m.header().growing && m.header().b == 14) {
+            m.insert(key(n), n);
+            n += 1;
+        }
+        let old_mask = (1usize << 13) - 1;
+        let bucket_of = |m: &GoMap<u64, u64>, k: u64| m.hasher().hash_one(k) as usize & old_mask;
+        let mut one_key = vec![None; old_mask + 1];
+        for i in 0..n {
+            one_key[bucket_of(&m, key(i))] = Some(key(i));
+        }
+        // Updates evacuate a run of 600 buckets well ahead of `nevacuate`.
+        // (A bucket with no key is never evacuated out of order: the run
+        // must not hold one.)
+        let mut start = m.header().nevacuate + 2000;
+        while let Some(empty) = (start..start + 600).rfind(|&b| one_key[b].is_none()) {
+            start = empty + 1;
+        }
+        let run = start..start + 600;
+        for b in run.clone() {
+            m.insert(one_key[b].expect("checked above"), 0);
+        }
+        assert!(m.header().nevacuate < run.start);
+        // Then writes to an evacuated bucket: each moves `nevacuate` on by
+        // one, until it jumps the run (86 KB) in one write.
+        let k0 = one_key[0].expect("bucket 0 holds keys");
+        let (mut h0, mut max_behind, mut caught_up_after) = (m.header(), 0, None);
+        for w in 0..5000 {
+            m.insert(k0, w);
+            let h1 = m.header();
+            assert!(h1.growing, "the growth lasts past the run");
+            let d = h1.released_bytes - h0.released_bytes;
+            assert!(d <= step, "write {w} released {d} bytes");
+            let behind = h1.nevacuate * bsize - h1.released_bytes;
+            max_behind = max_behind.max(behind);
+            if max_behind > 4 * step && behind <= step + 4096 {
+                caught_up_after = Some(w);
+                break;
+            }
+            h0 = h1;
+        }
+        assert!(max_behind > 4 * step, "the run was never jumped");
+        assert!(caught_up_after.is_some(), "the release never caught up");
+        // Nothing released is read: every key is still found.
+        for i in 0..n {
+            assert!(m.contains_key(&key(i)));
+        }
     }
 
     /// The map's old array (B = 13, 1.2 MB) after part of it was handed
