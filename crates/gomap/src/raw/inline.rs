@@ -34,7 +34,7 @@ use super::bucket::Bucket;
 use super::iter::Hiter;
 use super::layout::{LayoutOf, BUCKET_CNT};
 use super::table::{RawTable, INLINE};
-use super::tophash::{tophash, EMPTY_ONE, EMPTY_REST, MIN_TOP_HASH};
+use super::tophash::{tophash, Group, EMPTY_ONE, EMPTY_REST, MIN_TOP_HASH};
 use crate::map::GoMap;
 use crate::walk::HeapObject;
 
@@ -86,6 +86,64 @@ impl<K, V> InlineBucket<K, V> {
             assert!(core::mem::offset_of!(Self, overflow) == l.overflow_offset);
         }
     };
+
+    /// Direct slots: the typed fields are the layout's slots (`SAME_SHAPE`),
+    /// so the inline fast paths read and write them as fields.
+    const DIRECT: bool = {
+        let l = LayoutOf::<K, V>::LAYOUT;
+        !l.indirect_key && !l.indirect_value
+    };
+
+    /// The key and value of full slot `i`, for reading.
+    ///
+    /// # Safety
+    /// `i < 8`, slot `i` is full, and the slots are direct (`DIRECT`).
+    #[inline(always)]
+    unsafe fn slot(&self, i: usize) -> (&K, &V) {
+        debug_assert!(i < BUCKET_CNT && Self::DIRECT);
+        // SAFETY: `i < 8` and the slot is full, so both fields hold
+        // initialised values (the caller's promises).
+        unsafe {
+            (
+                self.keys.get_unchecked(i).assume_init_ref(),
+                self.values.get_unchecked(i).assume_init_ref(),
+            )
+        }
+    }
+
+    /// The key and value of full slot `i`, the value mutably.
+    ///
+    /// # Safety
+    /// As for [`InlineBucket::slot`].
+    #[inline(always)]
+    unsafe fn slot_mut(&mut self, i: usize) -> (&K, &mut V) {
+        debug_assert!(i < BUCKET_CNT && Self::DIRECT);
+        // SAFETY: as in `slot`; the two fields are disjoint.
+        unsafe {
+            (
+                self.keys.get_unchecked(i).assume_init_ref(),
+                self.values.get_unchecked_mut(i).assume_init_mut(),
+            )
+        }
+    }
+
+    /// Writes `key` and `value` into empty slot `i` (the tophash is the
+    /// caller's to set).
+    ///
+    /// # Safety
+    /// `i < 8`, slot `i` is empty (`EMPTY_ONE` or `EMPTY_REST`) and the
+    /// slots are direct (`DIRECT`).
+    #[inline(always)]
+    unsafe fn put(&mut self, i: usize, key: K, value: V) {
+        debug_assert!(i < BUCKET_CNT && Self::DIRECT && self.tophash[i] <= EMPTY_ONE);
+        // SAFETY: `i < 8` (the caller's promise); an empty slot's old
+        // contents were moved or dropped, so nothing that still needs a
+        // drop is overwritten.
+        unsafe {
+            self.keys.get_unchecked_mut(i).write(key);
+            self.values.get_unchecked_mut(i).write(value);
+        }
+    }
 
     /// An empty bucket: all tophash bytes `EMPTY_REST`, no overflow. With
     /// indirect slots the layout's overflow pointer lies inside the key or
@@ -234,14 +292,95 @@ impl<K, V, S> InlineStorage<K, V, S> {
         &mut self.map
     }
 
-    /// `insert`. While inline the map is one bucket, never growing, with
-    /// no overflow: a new key goes into the first empty slot while fewer
-    /// than 8 are full (Go's growth check cannot fire below the ninth key,
-    /// `overLoadFactor(count + 1, 0)` needs `count + 1 > 8`), so the shared
-    /// lookup and no-growth insert suffice, without the write path's growth
-    /// bookkeeping. The ninth new key takes `GoMap`'s path: `hashGrow`.
+    /// Whether the inline fast paths apply: the map is inline and its
+    /// slots are direct. While inline the map is exactly one bucket, with
+    /// no overflow and no growth under way, holding only full slots,
+    /// `EMPTY_ONE` and `EMPTY_REST` (no evacuation marker), so reads and
+    /// writes work on `self.bucket` itself: no header to point at it, no
+    /// chain to walk.
+    #[inline(always)]
+    fn fast(&self) -> bool {
+        InlineBucket::<K, V>::DIRECT && self.is_inline()
+    }
+
+    /// `insert`. While inline a new key goes into the first empty slot
+    /// (Go's `mapassign` takes the first `isEmpty` slot of the chain) while
+    /// fewer than 8 are full: Go's growth check cannot fire below the ninth
+    /// key (`overLoadFactor(count + 1, 0)` needs `count + 1 > 8`). The
+    /// ninth new key takes `GoMap`'s path: `hashGrow`.
     #[inline]
     pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V>
+    where
+        K: Eq + core::hash::Hash,
+        S: core::hash::BuildHasher,
+    {
+        if !self.fast() {
+            return self.insert_slow(key, value);
+        }
+        let hash = self.map.raw.hash(&key);
+        let top = tophash(hash);
+        let tops = self.bucket.tophash;
+        let g = Group::load(tops);
+        for i in g.match_byte(top) {
+            // SAFETY: `i < 8`; a candidate's tophash is `top` or `top ^ 1`,
+            // both >= 4, and an inline bucket holds no evacuation marker, so
+            // the slot is full; the slots are direct (`fast`).
+            let (k, v) = unsafe { self.bucket.slot_mut(i) };
+            if *k == key {
+                let old = core::mem::replace(v, value);
+                // `old` is a named local: a panicking K::drop must not leak it.
+                drop(key);
+                return Some(old);
+            }
+        }
+        let count = self.map.raw.count;
+        if count < BUCKET_CNT {
+            // The tophash word is written back whole: the next operation's
+            // 8-byte load is then forwarded from this store (a byte store
+            // followed by a wider load stalls store forwarding).
+            let word = u64::from_le_bytes(tops);
+            let shift = 8 * count;
+            if (word >> shift) as u8 == EMPTY_REST {
+                // Slot `count` and all after it are empty (emptyRest), so
+                // the `count` full slots fill 0..count: `count` is the first
+                // empty slot, the one Go's `mapassign` takes.
+                // SAFETY: `count < 8`, an empty slot; direct slots (`fast`).
+                unsafe { self.bucket.put(count, key, value) };
+                self.bucket.tophash = (word | u64::from(top) << shift).to_le_bytes();
+                self.map.raw.count = count + 1;
+                return None;
+            }
+            // A hole a removal left (emptyOne) lies below: the first one.
+            if let Some(i) = g.match_empty().lowest() {
+                // SAFETY: `i < 8` is an empty slot of the word just read;
+                // direct slots (`fast`).
+                unsafe { self.bucket.put(i, key, value) };
+                let shift = 8 * i;
+                let word = (word & !(0xff << shift)) | u64::from(top) << shift;
+                self.bucket.tophash = word.to_le_bytes();
+                self.map.raw.count = count + 1;
+                return None;
+            }
+        }
+        self.insert_full(hash, key, value)
+    }
+
+    /// A new key for a full inline bucket: Go's `hashGrow` from B = 0.
+    #[cold]
+    #[inline(never)]
+    fn insert_full(&mut self, hash: u64, key: K, value: V) -> Option<V>
+    where
+        K: Eq + core::hash::Hash,
+        S: core::hash::BuildHasher,
+    {
+        self.attach();
+        self.map.raw.insert(hash, key, value)
+    }
+
+    /// `insert` off the fast path: a heap map, or an inline map with
+    /// indirect slots (through the shared lookup and no-growth insert).
+    #[inline]
+    fn insert_slow(&mut self, key: K, value: V) -> Option<V>
     where
         K: Eq + core::hash::Hash,
         S: core::hash::BuildHasher,
@@ -307,7 +446,19 @@ impl<K, V, S> InlineStorage<K, V, S> {
     /// Finds the entry `eq` accepts; `hash` is the key's hash under the
     /// map's hasher.
     #[inline]
-    pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<(&K, &V)> {
+    pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<(&K, &V)> {
+        if self.fast() {
+            let g = Group::load(self.bucket.tophash);
+            for i in g.match_byte(tophash(hash)) {
+                // SAFETY: as in `insert`: a candidate slot of an inline
+                // bucket is full, `i < 8`, the slots are direct.
+                let (k, v) = unsafe { self.bucket.slot(i) };
+                if eq(k) {
+                    return Some((k, v));
+                }
+            }
+            return None;
+        }
         if !self.is_inline() {
             return self.map.raw.get(hash, eq);
         }
