@@ -333,34 +333,39 @@ impl<K, V, S> InlineStorage<K, V, S> {
                 return Some(old);
             }
         }
+        // The tophash word is written back whole: the next operation's
+        // 8-byte load is then forwarded from this store (a byte store
+        // followed by a wider load stalls store forwarding).
+        let word = u64::from_le_bytes(tops);
         let count = self.map.raw.count;
-        if count < BUCKET_CNT {
-            // The tophash word is written back whole: the next operation's
-            // 8-byte load is then forwarded from this store (a byte store
-            // followed by a wider load stalls store forwarding).
-            let word = u64::from_le_bytes(tops);
-            let shift = 8 * count;
-            if (word >> shift) as u8 == EMPTY_REST {
-                // Slot `count` and all after it are empty (emptyRest), so
-                // the `count` full slots fill 0..count: `count` is the first
-                // empty slot, the one Go's `mapassign` takes.
-                // SAFETY: `count < 8`, an empty slot; direct slots (`fast`).
-                unsafe { self.bucket.put(count, key, value) };
-                self.bucket.tophash = (word | u64::from(top) << shift).to_le_bytes();
-                self.map.raw.count = count + 1;
-                return None;
-            }
-            // A hole a removal left (emptyOne) lies below: the first one.
-            if let Some(i) = g.match_empty().lowest() {
-                // SAFETY: `i < 8` is an empty slot of the word just read;
-                // direct slots (`fast`).
-                unsafe { self.bucket.put(i, key, value) };
-                let shift = 8 * i;
-                let word = (word & !(0xff << shift)) | u64::from(top) << shift;
-                self.bucket.tophash = word.to_le_bytes();
-                self.map.raw.count = count + 1;
-                return None;
-            }
+        debug_assert!(count <= BUCKET_CNT);
+        // Byte `count` of the word; with a full bucket (`count == 8`) the
+        // shift wraps to 0 and reads slot 0, which is full then: so one
+        // compare also says "not full", with no separate count check.
+        let shift = (8 * count) as u32;
+        if word.wrapping_shr(shift) as u8 == EMPTY_REST {
+            // Slot `count` and all after it are empty (emptyRest), so the
+            // `count` full slots fill 0..count: `count` is the first empty
+            // slot, the one Go's `mapassign` takes.
+            debug_assert!(count < BUCKET_CNT);
+            // SAFETY: `count < 8` (slot 0 of a full bucket is not empty), an
+            // empty slot; direct slots (`fast`).
+            unsafe { self.bucket.put(count, key, value) };
+            self.bucket.tophash = (word | u64::from(top) << shift).to_le_bytes();
+            self.map.raw.count = count + 1;
+            return None;
+        }
+        // A hole a removal left (emptyOne) lies below: the first one. None
+        // in a full bucket.
+        if let Some(i) = g.match_empty().lowest() {
+            // SAFETY: `i < 8` is an empty slot of the word just read;
+            // direct slots (`fast`).
+            unsafe { self.bucket.put(i, key, value) };
+            let shift = 8 * i;
+            let word = (word & !(0xff << shift)) | u64::from(top) << shift;
+            self.bucket.tophash = word.to_le_bytes();
+            self.map.raw.count = count + 1;
+            return None;
         }
         self.insert_full(hash, key, value)
     }
@@ -459,6 +464,15 @@ impl<K, V, S> InlineStorage<K, V, S> {
             }
             return None;
         }
+        self.find_slow(hash, eq)
+    }
+
+    /// `find` off the fast path: a heap map (`GoMap`'s lookup), or an
+    /// inline map with indirect slots (through a view). Out of line, so
+    /// the heap path's setup (bucket mask, growth state) does not weigh
+    /// on the inline path's callers.
+    #[inline(never)]
+    fn find_slow(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<(&K, &V)> {
         if !self.is_inline() {
             return self.map.raw.get(hash, eq);
         }
