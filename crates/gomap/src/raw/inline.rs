@@ -343,7 +343,7 @@ impl<K, V, S> InlineStorage<K, V, S> {
         // shift wraps to 0 and reads slot 0, which is full then: so one
         // compare also says "not full", with no separate count check.
         let shift = (8 * count) as u32;
-        if word.wrapping_shr(shift) as u8 == EMPTY_REST {
+        if self.bucket.tophash[count % BUCKET_CNT] == EMPTY_REST {
             // Slot `count` and all after it are empty (emptyRest), so the
             // `count` full slots fill 0..count: `count` is the first empty
             // slot, the one Go's `mapassign` takes.
@@ -480,6 +480,29 @@ impl<K, V, S> InlineStorage<K, V, S> {
         // SAFETY: `find` returns a full slot of the inline bucket, which
         // `&self` keeps in place (and unchanged) for the returned lifetime.
         Some(unsafe { (&*b.key(i), &*b.value(i)) })
+    }
+
+    /// `find` for a mutable value (`get_mut`): the same inline fast path.
+    #[inline]
+    pub(crate) fn find_mut(&mut self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<&mut V> {
+        if self.fast() {
+            let g = Group::load(self.bucket.tophash);
+            for i in g.match_byte(tophash(hash)) {
+                // SAFETY: as in `find`.
+                if eq(unsafe { self.bucket.slot(i) }.0) {
+                    // SAFETY: as in `find`; `&mut self` makes it unique.
+                    return Some(unsafe { self.bucket.slot_mut(i) }.1);
+                }
+            }
+            return None;
+        }
+        self.find_mut_slow(hash, eq)
+    }
+
+    /// `find_mut` off the fast path, out of line as `find_slow`.
+    #[inline(never)]
+    fn find_mut_slow(&mut self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<&mut V> {
+        self.map_mut().raw.get_mut(hash, eq).map(|(_, v)| v)
     }
 
     /// Storage-order walk (`iter()`).
