@@ -11,7 +11,11 @@
 //! current address that owns nothing and is never dropped. References and
 //! iterators obtained from a view borrow only the inline bucket (raw walks
 //! hold pointers, not borrows of the header), so they are handed out for
-//! the lifetime of `&self` ([`outlive_view`]).
+//! the lifetime of `&self` ([`outlive_view`]). The hot operations of a
+//! small map (`insert`, `get`, `get_mut`) skip both while the map is inline
+//! and its slots are direct: one bucket with no overflow and no growth
+//! under way is read and written as the typed fields of [`InlineBucket`],
+//! leaving exactly the tophash bytes and slots `GoMap`'s code would.
 //!
 //! The raw table's free paths leave the inline bucket alone: it is not the
 //! allocator's (see the `INLINE` checks in `free_all_no_drop`, `heap_bytes`,
