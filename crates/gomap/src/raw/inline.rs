@@ -325,7 +325,9 @@ impl<K, V, S> InlineStorage<K, V, S> {
         let top = tophash(hash);
         let tops = self.bucket.tophash;
         let g = Group::load(tops);
-        for i in g.match_byte(top) {
+        let mut m = g.match_byte(top);
+        // The next candidate is taken only after a compare failed (see `find`).
+        while let Some(i) = m.lowest() {
             // SAFETY: `i < 8`; a candidate's tophash is `top` or `top ^ 1`,
             // both >= 4, and an inline bucket holds no evacuation marker, so
             // the slot is full; the slots are direct (`fast`).
@@ -336,6 +338,7 @@ impl<K, V, S> InlineStorage<K, V, S> {
                 drop(key);
                 return Some(old);
             }
+            m.next();
         }
         // The tophash word is written back whole: the next operation's
         // 8-byte load is then forwarded from this store (a byte store
@@ -457,14 +460,17 @@ impl<K, V, S> InlineStorage<K, V, S> {
     #[inline]
     pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<(&K, &V)> {
         if self.fast() {
-            let g = Group::load(self.bucket.tophash);
-            for i in g.match_byte(tophash(hash)) {
+            let mut m = Group::load(self.bucket.tophash).match_byte(tophash(hash));
+            // The next candidate is taken only after a compare failed, so a
+            // hit (the usual first candidate) does not pay for it.
+            while let Some(i) = m.lowest() {
                 // SAFETY: as in `insert`: a candidate slot of an inline
                 // bucket is full, `i < 8`, the slots are direct.
                 let (k, v) = unsafe { self.bucket.slot(i) };
                 if eq(k) {
                     return Some((k, v));
                 }
+                m.next();
             }
             return None;
         }
@@ -490,13 +496,14 @@ impl<K, V, S> InlineStorage<K, V, S> {
     #[inline]
     pub(crate) fn find_mut(&mut self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<&mut V> {
         if self.fast() {
-            let g = Group::load(self.bucket.tophash);
-            for i in g.match_byte(tophash(hash)) {
+            let mut m = Group::load(self.bucket.tophash).match_byte(tophash(hash));
+            while let Some(i) = m.lowest() {
                 // SAFETY: as in `find`.
                 if eq(unsafe { self.bucket.slot(i) }.0) {
                     // SAFETY: as in `find`; `&mut self` makes it unique.
                     return Some(unsafe { self.bucket.slot_mut(i) }.1);
                 }
+                m.next();
             }
             return None;
         }
