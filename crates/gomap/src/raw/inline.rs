@@ -346,10 +346,10 @@ impl<K, V, S> InlineStorage<K, V, S> {
         let word = u64::from_le_bytes(tops);
         let count = self.map.raw.count;
         debug_assert!(count <= BUCKET_CNT);
-        // Byte `count` of the word; with a full bucket (`count == 8`) the
-        // shift wraps to 0 and reads slot 0, which is full then: so one
-        // compare also says "not full", with no separate count check.
-        let shift = (8 * count) as u32;
+        // Tophash byte `count % 8`, read from the bucket (a byte load inside
+        // the last 8-byte store still forwards, and costs no variable
+        // shift); with a full bucket (`count == 8`) that is slot 0, full
+        // then, so one compare also says "not full", with no count check.
         if self.bucket.tophash[count % BUCKET_CNT] == EMPTY_REST {
             // Slot `count` and all after it are empty (emptyRest), so the
             // `count` full slots fill 0..count: `count` is the first empty
@@ -358,6 +358,7 @@ impl<K, V, S> InlineStorage<K, V, S> {
             // SAFETY: `count < 8` (slot 0 of a full bucket is not empty), an
             // empty slot; direct slots (`fast`).
             unsafe { self.bucket.put(count, key, value) };
+            let shift = 8 * count;
             self.bucket.tophash = (word | u64::from(top) << shift).to_le_bytes();
             self.map.raw.count = count + 1;
             return None;
