@@ -462,7 +462,11 @@ where
     where
         K: Borrow<Q>,
     {
-        self.inner.map_mut().get_mut(key)
+        if self.is_empty() {
+            return None;
+        }
+        let hash = self.inner.map().raw.hash(key);
+        self.inner.find_mut(hash, |k| k.borrow() == key)
     }
 
     /// Whether `key` is present.

@@ -11,7 +11,11 @@
 //! current address that owns nothing and is never dropped. References and
 //! iterators obtained from a view borrow only the inline bucket (raw walks
 //! hold pointers, not borrows of the header), so they are handed out for
-//! the lifetime of `&self` ([`outlive_view`]).
+//! the lifetime of `&self` ([`outlive_view`]). The hot operations of a
+//! small map (`insert`, `get`, `get_mut`) skip both while the map is inline
+//! and its slots are direct: one bucket with no overflow and no growth
+//! under way is read and written as the typed fields of [`InlineBucket`],
+//! leaving exactly the tophash bytes and slots `GoMap`'s code would.
 //!
 //! The raw table's free paths leave the inline bucket alone: it is not the
 //! allocator's (see the `INLINE` checks in `free_all_no_drop`, `heap_bytes`,
@@ -34,7 +38,7 @@ use super::bucket::Bucket;
 use super::iter::Hiter;
 use super::layout::{LayoutOf, BUCKET_CNT};
 use super::table::{RawTable, INLINE};
-use super::tophash::{tophash, EMPTY_ONE, EMPTY_REST, MIN_TOP_HASH};
+use super::tophash::{tophash, Group, EMPTY_ONE, EMPTY_REST, MIN_TOP_HASH};
 use crate::map::GoMap;
 use crate::walk::HeapObject;
 
@@ -86,6 +90,64 @@ impl<K, V> InlineBucket<K, V> {
             assert!(core::mem::offset_of!(Self, overflow) == l.overflow_offset);
         }
     };
+
+    /// Direct slots: the typed fields are the layout's slots (`SAME_SHAPE`),
+    /// so the inline fast paths read and write them as fields.
+    const DIRECT: bool = {
+        let l = LayoutOf::<K, V>::LAYOUT;
+        !l.indirect_key && !l.indirect_value
+    };
+
+    /// The key and value of full slot `i`, for reading.
+    ///
+    /// # Safety
+    /// `i < 8`, slot `i` is full, and the slots are direct (`DIRECT`).
+    #[inline(always)]
+    unsafe fn slot(&self, i: usize) -> (&K, &V) {
+        debug_assert!(i < BUCKET_CNT && Self::DIRECT);
+        // SAFETY: `i < 8` and the slot is full, so both fields hold
+        // initialised values (the caller's promises).
+        unsafe {
+            (
+                self.keys.get_unchecked(i).assume_init_ref(),
+                self.values.get_unchecked(i).assume_init_ref(),
+            )
+        }
+    }
+
+    /// The key and value of full slot `i`, the value mutably.
+    ///
+    /// # Safety
+    /// As for [`InlineBucket::slot`].
+    #[inline(always)]
+    unsafe fn slot_mut(&mut self, i: usize) -> (&K, &mut V) {
+        debug_assert!(i < BUCKET_CNT && Self::DIRECT);
+        // SAFETY: as in `slot`; the two fields are disjoint.
+        unsafe {
+            (
+                self.keys.get_unchecked(i).assume_init_ref(),
+                self.values.get_unchecked_mut(i).assume_init_mut(),
+            )
+        }
+    }
+
+    /// Writes `key` and `value` into empty slot `i` (the tophash is the
+    /// caller's to set).
+    ///
+    /// # Safety
+    /// `i < 8`, slot `i` is empty (`EMPTY_ONE` or `EMPTY_REST`) and the
+    /// slots are direct (`DIRECT`).
+    #[inline(always)]
+    unsafe fn put(&mut self, i: usize, key: K, value: V) {
+        debug_assert!(i < BUCKET_CNT && Self::DIRECT && self.tophash[i] <= EMPTY_ONE);
+        // SAFETY: `i < 8` (the caller's promise); an empty slot's old
+        // contents were moved or dropped, so nothing that still needs a
+        // drop is overwritten.
+        unsafe {
+            self.keys.get_unchecked_mut(i).write(key);
+            self.values.get_unchecked_mut(i).write(value);
+        }
+    }
 
     /// An empty bucket: all tophash bytes `EMPTY_REST`, no overflow. With
     /// indirect slots the layout's overflow pointer lies inside the key or
@@ -234,14 +296,104 @@ impl<K, V, S> InlineStorage<K, V, S> {
         &mut self.map
     }
 
-    /// `insert`. While inline the map is one bucket, never growing, with
-    /// no overflow: a new key goes into the first empty slot while fewer
-    /// than 8 are full (Go's growth check cannot fire below the ninth key,
-    /// `overLoadFactor(count + 1, 0)` needs `count + 1 > 8`), so the shared
-    /// lookup and no-growth insert suffice, without the write path's growth
-    /// bookkeeping. The ninth new key takes `GoMap`'s path: `hashGrow`.
+    /// Whether the inline fast paths apply: the map is inline and its
+    /// slots are direct. While inline the map is exactly one bucket, with
+    /// no overflow and no growth under way, holding only full slots,
+    /// `EMPTY_ONE` and `EMPTY_REST` (no evacuation marker), so reads and
+    /// writes work on `self.bucket` itself: no header to point at it, no
+    /// chain to walk.
+    #[inline(always)]
+    fn fast(&self) -> bool {
+        InlineBucket::<K, V>::DIRECT && self.is_inline()
+    }
+
+    /// `insert`. While inline a new key goes into the first empty slot
+    /// (Go's `mapassign` takes the first `isEmpty` slot of the chain) while
+    /// fewer than 8 are full: Go's growth check cannot fire below the ninth
+    /// key (`overLoadFactor(count + 1, 0)` needs `count + 1 > 8`). The
+    /// ninth new key takes `GoMap`'s path: `hashGrow`.
     #[inline]
     pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V>
+    where
+        K: Eq + core::hash::Hash,
+        S: core::hash::BuildHasher,
+    {
+        if !self.fast() {
+            return self.insert_slow(key, value);
+        }
+        let hash = self.map.raw.hash(&key);
+        let top = tophash(hash);
+        let tops = self.bucket.tophash;
+        let g = Group::load(tops);
+        let mut m = g.match_byte(top);
+        // The next candidate is taken only after a compare failed (see `find`).
+        while let Some(i) = m.lowest() {
+            // SAFETY: `i < 8`; a candidate's tophash is `top` or `top ^ 1`,
+            // both >= 4, and an inline bucket holds no evacuation marker, so
+            // the slot is full; the slots are direct (`fast`).
+            let (k, v) = unsafe { self.bucket.slot_mut(i) };
+            if *k == key {
+                let old = core::mem::replace(v, value);
+                // `old` is a named local: a panicking K::drop must not leak it.
+                drop(key);
+                return Some(old);
+            }
+            m.next();
+        }
+        // The tophash word is written back whole: the next operation's
+        // 8-byte load is then forwarded from this store (a byte store
+        // followed by a wider load stalls store forwarding).
+        let word = u64::from_le_bytes(tops);
+        let count = self.map.raw.count;
+        debug_assert!(count <= BUCKET_CNT);
+        // Tophash byte `count % 8`, read from the bucket (a byte load inside
+        // the last 8-byte store still forwards, and costs no variable
+        // shift); with a full bucket (`count == 8`) that is slot 0, full
+        // then, so one compare also says "not full", with no count check.
+        if self.bucket.tophash[count % BUCKET_CNT] == EMPTY_REST {
+            // Slot `count` and all after it are empty (emptyRest), so the
+            // `count` full slots fill 0..count: `count` is the first empty
+            // slot, the one Go's `mapassign` takes.
+            debug_assert!(count < BUCKET_CNT);
+            // SAFETY: `count < 8` (slot 0 of a full bucket is not empty), an
+            // empty slot; direct slots (`fast`).
+            unsafe { self.bucket.put(count, key, value) };
+            let shift = 8 * count;
+            self.bucket.tophash = (word | u64::from(top) << shift).to_le_bytes();
+            self.map.raw.count = count + 1;
+            return None;
+        }
+        // A hole a removal left (emptyOne) lies below: the first one. None
+        // in a full bucket.
+        if let Some(i) = g.match_empty().lowest() {
+            // SAFETY: `i < 8` is an empty slot of the word just read;
+            // direct slots (`fast`).
+            unsafe { self.bucket.put(i, key, value) };
+            let shift = 8 * i;
+            let word = (word & !(0xff << shift)) | u64::from(top) << shift;
+            self.bucket.tophash = word.to_le_bytes();
+            self.map.raw.count = count + 1;
+            return None;
+        }
+        self.insert_full(hash, key, value)
+    }
+
+    /// A new key for a full inline bucket: Go's `hashGrow` from B = 0.
+    #[cold]
+    #[inline(never)]
+    fn insert_full(&mut self, hash: u64, key: K, value: V) -> Option<V>
+    where
+        K: Eq + core::hash::Hash,
+        S: core::hash::BuildHasher,
+    {
+        self.attach();
+        self.map.raw.insert(hash, key, value)
+    }
+
+    /// `insert` off the fast path: a heap map, or an inline map with
+    /// indirect slots (through the shared lookup and no-growth insert).
+    #[inline]
+    fn insert_slow(&mut self, key: K, value: V) -> Option<V>
     where
         K: Eq + core::hash::Hash,
         S: core::hash::BuildHasher,
@@ -307,7 +459,31 @@ impl<K, V, S> InlineStorage<K, V, S> {
     /// Finds the entry `eq` accepts; `hash` is the key's hash under the
     /// map's hasher.
     #[inline]
-    pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<(&K, &V)> {
+    pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<(&K, &V)> {
+        if self.fast() {
+            let mut m = Group::load(self.bucket.tophash).match_byte(tophash(hash));
+            // The next candidate is taken only after a compare failed, so a
+            // hit (the usual first candidate) does not pay for it.
+            while let Some(i) = m.lowest() {
+                // SAFETY: as in `insert`: a candidate slot of an inline
+                // bucket is full, `i < 8`, the slots are direct.
+                let (k, v) = unsafe { self.bucket.slot(i) };
+                if eq(k) {
+                    return Some((k, v));
+                }
+                m.next();
+            }
+            return None;
+        }
+        self.find_slow(hash, eq)
+    }
+
+    /// `find` off the fast path: a heap map (`GoMap`'s lookup), or an
+    /// inline map with indirect slots (through a view). Out of line, so
+    /// the heap path's setup (bucket mask, growth state) does not weigh
+    /// on the inline path's callers.
+    #[inline(never)]
+    fn find_slow(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<(&K, &V)> {
         if !self.is_inline() {
             return self.map.raw.get(hash, eq);
         }
@@ -315,6 +491,30 @@ impl<K, V, S> InlineStorage<K, V, S> {
         // SAFETY: `find` returns a full slot of the inline bucket, which
         // `&self` keeps in place (and unchanged) for the returned lifetime.
         Some(unsafe { (&*b.key(i), &*b.value(i)) })
+    }
+
+    /// `find` for a mutable value (`get_mut`): the same inline fast path.
+    #[inline]
+    pub(crate) fn find_mut(&mut self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<&mut V> {
+        if self.fast() {
+            let mut m = Group::load(self.bucket.tophash).match_byte(tophash(hash));
+            while let Some(i) = m.lowest() {
+                // SAFETY: as in `find`.
+                if eq(unsafe { self.bucket.slot(i) }.0) {
+                    // SAFETY: as in `find`; `&mut self` makes it unique.
+                    return Some(unsafe { self.bucket.slot_mut(i) }.1);
+                }
+                m.next();
+            }
+            return None;
+        }
+        self.find_mut_slow(hash, eq)
+    }
+
+    /// `find_mut` off the fast path, out of line as `find_slow`.
+    #[inline(never)]
+    fn find_mut_slow(&mut self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<&mut V> {
+        self.map_mut().raw.get_mut(hash, eq).map(|(_, v)| v)
     }
 
     /// Storage-order walk (`iter()`).
