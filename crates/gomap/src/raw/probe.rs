@@ -121,11 +121,15 @@ impl<K, V, S> RawTable<K, V, S> {
         loop {
             let g = b.group();
             if FIND {
-                for i in g.match_byte(top) {
+                // The next candidate is taken only after a compare failed,
+                // so a hit on the first one does not clear its bit.
+                let mut m = g.match_byte(top);
+                while let Some(i) = m.lowest() {
                     // SAFETY: a slot whose tophash is >= MIN_TOP_HASH is full.
                     if eq(unsafe { &*b.key(i) }) {
                         return Ok((b, i));
                     }
+                    m.next();
                 }
             }
             if FREE && free.is_none() {
