@@ -8,37 +8,13 @@
 
 use foldhash::fast::FixedState;
 use gomap::{GoMap, InlineGoMap};
-use std::hash::{BuildHasher, Hasher};
+use std::hash::BuildHasher;
 
-/// A hasher whose hash is the `u64` key itself: tests choose tophash bytes
-/// (the top 8 bits) and so force tophash collisions, raised tophashes
-/// (top byte below 5) and `top ^ 1` neighbours.
-#[derive(Clone, Copy, Default)]
-struct Identity;
+mod common;
 
-#[derive(Default)]
-struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-impl BuildHasher for Identity {
-    type Hasher = IdentityHasher;
-    fn build_hasher(&self) -> IdentityHasher {
-        IdentityHasher::default()
-    }
-}
+// The tests' identity hasher: a `u64` key is its own hash, so a test picks
+// colliding tophashes, neighbours `top ^ 1` and top bytes below 5.
+use common::IdHash as Identity;
 
 /// The inline bucket's tophash bytes.
 fn tops<K, V, S>(m: &InlineGoMap<K, V, S>) -> [u8; 8] {
