@@ -34,35 +34,51 @@ macro_rules! round {
     }};
 }
 
-#[inline(never)]
-fn run<K: Copy + Hash + Eq>(map: &str, keys: &[K; 8], rounds: u64) -> u64 {
-    let mut total = 0u64;
-    for _ in 0..rounds {
-        let keys = black_box(keys);
-        total = total.wrapping_add(match map {
-            "inline" => round!(
-                keys,
-                gomap::InlineGoMap::<K, u64, Hasher>::with_hasher(Hasher::default())
-            ),
-            "std" => round!(
-                keys,
-                std::collections::HashMap::<K, u64, Hasher>::with_hasher(Hasher::default())
-            ),
-            "gomap" => round!(
-                keys,
-                gomap::GoMap::<K, u64, Hasher>::with_hasher(Hasher::default())
-            ),
-            "smallmap" => round!(
-                keys,
-                small_map::SmallMap::<8, K, u64, Hasher>::with_hasher(Hasher::default())
-            ),
-            other => {
-                eprintln!("unknown map {other:?}: inline, std, gomap or smallmap");
-                std::process::exit(2);
+/// One map's rounds, in a function of its own: sharing one function among
+/// the maps let one map's code change another's register allocation, and
+/// so its count.
+macro_rules! rounds_fn {
+    ($name:ident, $new:expr) => {
+        #[inline(never)]
+        fn $name<K: Copy + Hash + Eq>(keys: &[K; 8], rounds: u64) -> u64 {
+            let mut total = 0u64;
+            for _ in 0..rounds {
+                let keys = black_box(keys);
+                total = total.wrapping_add(round!(keys, $new));
             }
-        });
+            total
+        }
+    };
+}
+
+rounds_fn!(
+    run_inline,
+    gomap::InlineGoMap::<K, u64, Hasher>::with_hasher(Hasher::default())
+);
+rounds_fn!(
+    run_std,
+    std::collections::HashMap::<K, u64, Hasher>::with_hasher(Hasher::default())
+);
+rounds_fn!(
+    run_gomap,
+    gomap::GoMap::<K, u64, Hasher>::with_hasher(Hasher::default())
+);
+rounds_fn!(
+    run_smallmap,
+    small_map::SmallMap::<8, K, u64, Hasher>::with_hasher(Hasher::default())
+);
+
+fn run<K: Copy + Hash + Eq>(map: &str, keys: &[K; 8], rounds: u64) -> u64 {
+    match map {
+        "inline" => run_inline(keys, rounds),
+        "std" => run_std(keys, rounds),
+        "gomap" => run_gomap(keys, rounds),
+        "smallmap" => run_smallmap(keys, rounds),
+        other => {
+            eprintln!("unknown map {other:?}: inline, std, gomap or smallmap");
+            std::process::exit(2);
+        }
     }
-    total
 }
 
 fn main() {
