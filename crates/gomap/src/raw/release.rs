@@ -306,9 +306,8 @@ mod tests {
     }
 
     /// Each write hands back at most one release step, while evacuation
-    /// passes the old array and while it retires, even where `nevacuate`
-    /// retires: one long `madvise` made the slowest writes of a growth to
-    /// 10 M.
+    /// passes the old array and while it retires: one long `madvise` made
+    /// the slowest writes of a growth to 10 M.
     #[test]
     fn each_write_releases_at_most_one_step() {
         const {
