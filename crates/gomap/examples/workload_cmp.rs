@@ -21,6 +21,14 @@
 //!   misses are keys n..2n.
 //!
 //! A checksum is printed so that nothing is optimised away.
+//!
+//! `workload_cmp time <name> <n> [seq|rand] [rounds]` times the workload
+//! instead, on gomap and std in turn (their order alternating), `rounds`
+//! times (default 21), and prints each map's median ns per operation and
+//! the median of the rounds' gomap / std ratios. On a machine whose speed
+//! drifts (a VM with neighbours), the ratio within a round is steadier than
+//! either time across runs; it is for quick A/B checks of a change, and
+//! criterion (benches/throughput.rs) remains the measurement of record.
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -166,10 +174,131 @@ fn run<M: Map>(name: &str, keys: &[u64], misses: &[u64]) -> Option<u64> {
     Some(sum)
 }
 
+/// One timed run of `name` on `M`, in ns per operation, plus a checksum.
+/// The setup (filling or cloning the map) is outside the timing.
+fn timed<M: Map + Clone>(
+    name: &str,
+    keys: &[u64],
+    misses: &[u64],
+    full: &M,
+) -> Option<(f64, u64, u64)> {
+    use std::time::Instant;
+    let n = keys.len().max(1) as f64;
+    let faults = minor_faults();
+    let (t, sum) = match name {
+        "insert" => {
+            let t = Instant::now();
+            let m = measured_insert::<M>(keys);
+            let t = t.elapsed();
+            (t, m.sum())
+        }
+        "insert_presized" => {
+            let m = M::with_capacity(keys.len());
+            let t = Instant::now();
+            let m = measured_insert_presized(keys, m);
+            let t = t.elapsed();
+            (t, m.sum())
+        }
+        "lookup_hit" | "lookup_miss" => {
+            let probe = if name == "lookup_hit" { keys } else { misses };
+            let t = Instant::now();
+            let s = measured_lookup(full, probe);
+            (t.elapsed(), s)
+        }
+        "remove" => {
+            let mut m = full.clone();
+            let t = Instant::now();
+            let s = measured_remove(&mut m, keys);
+            (t.elapsed(), s)
+        }
+        "iterate" | "iterate_next" => {
+            let t = Instant::now();
+            let s = if name == "iterate" {
+                measured_iterate(full)
+            } else {
+                measured_iterate_next(full)
+            };
+            (t.elapsed(), s)
+        }
+        "churn" => {
+            let mut m = full.clone();
+            let t = Instant::now();
+            let s = measured_churn(&mut m, misses, keys);
+            (t.elapsed(), s)
+        }
+        _ => return None,
+    };
+    // Counted around the setup too; the setups here fault in nothing big
+    // except `insert_presized`'s `with_capacity`, whose pages are touched
+    // (and so faulted) by the timed inserts, not by the allocation.
+    let faults = minor_faults().saturating_sub(faults);
+    Some((t.as_nanos() as f64 / n, sum, faults))
+}
+
+/// This process's minor page faults so far (Linux; 0 elsewhere).
+fn minor_faults() -> u64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Field 10 (minflt), counted after the parenthesised command name.
+            let rest = s.rsplit_once(')')?.1;
+            rest.split_whitespace().nth(7)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// `time` mode: gomap and std in turn, `rounds` times (see the top).
+fn time_both(name: &str, keys: &[u64], misses: &[u64], rounds: usize) -> ExitCode {
+    type G = GoMap<u64, u64, Fast>;
+    type H = StdMap<u64, u64, Fast>;
+    // Grown from empty, as the criterion bench's maps are.
+    let (g_full, h_full) = (measured_insert::<G>(keys), measured_insert::<H>(keys));
+    let (mut gt, mut ht, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut gf, mut hf) = (Vec::new(), Vec::new());
+    for r in 0..rounds {
+        let (g, h) = if r % 2 == 0 {
+            let g = timed(name, keys, misses, &g_full);
+            (g, timed(name, keys, misses, &h_full))
+        } else {
+            let h = timed(name, keys, misses, &h_full);
+            (timed(name, keys, misses, &g_full), h)
+        };
+        let (Some((g, gs, gflt)), Some((h, hs, hflt))) = (g, h) else {
+            eprintln!("workload_cmp: unknown workload {name:?}");
+            return ExitCode::from(2);
+        };
+        if gs != hs {
+            eprintln!("workload_cmp: gomap's checksum {gs} differs from std's {hs}");
+            return ExitCode::FAILURE;
+        }
+        gf.push(gflt as f64);
+        hf.push(hflt as f64);
+        gt.push(g);
+        ht.push(h);
+        ratio.push(g / h);
+    }
+    println!(
+        "{name} n={}: gomap {:.2} ns/op, std {:.2} ns/op, gomap/std {:.3}; page faults {} / {} (medians of {rounds} rounds)",
+        keys.len(),
+        median(&mut gt),
+        median(&mut ht),
+        median(&mut ratio),
+        median(&mut gf),
+        median(&mut hf),
+    );
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let usage = "usage: workload_cmp <gomap|std|gomap_quality|std_quality> \
-                 <insert|insert_presized|lookup_hit|lookup_miss|remove|iterate|iterate_next|churn> <n> [seq|rand]";
+                 <insert|insert_presized|lookup_hit|lookup_miss|remove|iterate|iterate_next|churn> <n> [seq|rand]\n   \
+                 or: workload_cmp time <workload> <n> [seq|rand] [rounds]";
     let (Some(map), Some(name), Some(n)) = (args.get(1), args.get(2), args.get(3)) else {
         eprintln!("{usage}");
         return ExitCode::from(2);
@@ -188,6 +317,17 @@ fn main() -> ExitCode {
     };
     let keys: Vec<u64> = (0..n).map(key).collect();
     let misses: Vec<u64> = (n..2 * n).map(key).collect();
+    if map == "time" {
+        let rounds = match args.get(5).map(|r| r.parse::<usize>()) {
+            None => 21,
+            Some(Ok(r)) if r > 0 => r,
+            Some(_) => {
+                eprintln!("workload_cmp: [rounds] must be a positive integer\n{usage}");
+                return ExitCode::from(2);
+            }
+        };
+        return time_both(name, &keys, &misses, rounds);
+    }
     let sum = match map.as_str() {
         "gomap" => run::<GoMap<u64, u64, Fast>>(name, &keys, &misses),
         "std" => run::<StdMap<u64, u64, Fast>>(name, &keys, &misses),
