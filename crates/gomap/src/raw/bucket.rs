@@ -73,6 +73,37 @@ impl<K, V> Bucket<K, V> {
         }
     }
 
+    /// Hints the cache to load this bucket's overflow bucket (its tophash
+    /// line and the line its first values sit on), if it has one, for a
+    /// walk that will reach it a few buckets from now: a chain hop is a
+    /// dependent load to an address the hardware prefetcher cannot guess.
+    /// Without an overflow bucket it hints this bucket's own first line,
+    /// which the walk reads anyway, so the choice is a select, not a branch.
+    #[inline(always)]
+    pub(crate) fn prefetch_overflow(self) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            // SAFETY: the overflow pointer lies in the bucket, is
+            // pointer-aligned and initialised (null in a zeroed bucket).
+            let ovf = unsafe {
+                ptr::read(self.ptr.as_ptr().add(Self::LAYOUT.overflow_offset) as *const *mut u8)
+            };
+            let p = if ovf.is_null() {
+                self.ptr.as_ptr()
+            } else {
+                ovf
+            } as *const i8;
+            // SAFETY: `_mm_prefetch` only hints the cache (SSE, part of
+            // x86_64's baseline); it dereferences nothing, so an address
+            // past a small bucket's end is harmless.
+            unsafe {
+                _mm_prefetch(p, _MM_HINT_T0);
+                _mm_prefetch(p.wrapping_add(Self::LAYOUT.values_offset), _MM_HINT_T0);
+            }
+        }
+    }
+
     /// The bucket at `index` of an array starting at `array`.
     ///
     /// # Safety

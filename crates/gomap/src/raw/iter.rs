@@ -7,8 +7,28 @@ use core::ptr::NonNull;
 
 use super::bucket::Bucket;
 use super::layout::BUCKET_CNT;
+use super::probe::PREFETCH_MIN_B;
 use super::table::RawTable;
 use super::tophash::*;
+
+/// How many head buckets ahead a walk starts loading a chain's overflow
+/// bucket: about a cache miss's time in walking at 6.5 entries per head.
+const CHAIN_PREFETCH_AHEAD: usize = 8;
+
+/// Whether a walk over heads up to `heads` (an array's head count, or a
+/// split's end) prefetches chains:
+/// only arrays past the L2 cache (as for lookups, `PREFETCH_MIN_B`), where a
+/// chain hop misses; below that the hint is pure cost.
+#[inline(always)]
+fn prefetch_chains(heads: usize) -> bool {
+    heads >= 1 << PREFETCH_MIN_B
+}
+
+/// The head whose chain to prefetch while at head `h` (of `end` heads).
+#[inline(always)]
+fn chain_ahead(h: usize, end: usize) -> usize {
+    (h + CHAIN_PREFETCH_AHEAD).min(end - 1)
+}
 
 /// Visits every full slot once: old buckets not yet evacuated, then the
 /// current array. Holds raw pointers, not borrows: the safe iterators tie it
@@ -133,7 +153,12 @@ impl<K, V> RawIter<K, V> {
     /// The next full slot. The common case (more slots in the bucket at
     /// hand) touches only `mask` and `remaining`; moving to the next bucket
     /// is `advance`.
-    #[inline]
+    ///
+    /// Always inlined, with `advance`: out of line, the walk's state lives
+    /// in memory and a `for` loop costs about twice the instructions per
+    /// element (45 against 24 at 1e3; LLVM stops inlining a plain
+    /// `#[inline]` once a program iterates in a few places).
+    #[inline(always)]
     pub(crate) fn next(&mut self) -> Option<(Bucket<K, V>, usize)> {
         loop {
             if let Some(i) = self.mask.next() {
@@ -151,7 +176,7 @@ impl<K, V> RawIter<K, V> {
     /// Loads the next bucket of the walk into `bucket` and `mask` (its
     /// chain's next overflow bucket, else the next head bucket, moving on to
     /// the next array at the end); `false` once nothing is left.
-    #[inline]
+    #[inline(always)]
     fn advance(&mut self) -> bool {
         if self.remaining == 0 {
             return false;
@@ -175,6 +200,11 @@ impl<K, V> RawIter<K, V> {
         };
         // SAFETY: `next_head` is below the array's head count.
         let head = unsafe { Bucket::at(array, self.next_head) };
+        if prefetch_chains(self.end_head) {
+            // SAFETY: `chain_ahead` is below the array's head count.
+            unsafe { Bucket::<K, V>::at(array, chain_ahead(self.next_head, self.end_head)) }
+                .prefetch_overflow();
+        }
         self.next_head += 1;
         if self.which == 0 && head.evacuated() {
             self.bucket = None;
@@ -224,7 +254,13 @@ impl<K, V> RawIter<K, V> {
         let (mut which, mut next_head, mut end_head) = (self.which, self.next_head, self.end_head);
         while which < 2 {
             if let Some(array) = self.array(which) {
+                let prefetch = prefetch_chains(end_head);
                 for h in next_head..end_head {
+                    if prefetch {
+                        // SAFETY: `chain_ahead` is below the head count.
+                        unsafe { Bucket::<K, V>::at(array, chain_ahead(h, end_head)) }
+                            .prefetch_overflow();
+                    }
                     // SAFETY: `h` is below the array's head count.
                     let head = unsafe { Bucket::<K, V>::at(array, h) };
                     let mut g = head.group();

@@ -7,7 +7,7 @@ use super::tophash::*;
 
 /// The smallest B whose array (2^B buckets, 1.2 MiB for `u64 -> u64` at
 /// B = 13) no longer fits a typical L2 cache, from which `find` prefetches.
-const PREFETCH_MIN_B: u8 = 13;
+pub(crate) const PREFETCH_MIN_B: u8 = 13;
 
 impl<K, V, S> RawTable<K, V, S> {
     /// The bucket whose chain holds `hash` for readers: the old bucket while
