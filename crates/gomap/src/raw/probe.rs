@@ -138,12 +138,14 @@ impl<K, V, S> RawTable<K, V, S> {
                     return Err(InsertSlot { free, last: b });
                 }
             }
-            if g.any_empty_rest() {
-                return Err(InsertSlot { free, last: b });
-            }
+            // The chain's end is tested first: it is where most walks stop
+            // (a chain is one bucket for ~80% of keys at Go's load), so the
+            // branch is well predicted, where testing `emptyRest` first is
+            // a coin toss for the ~25% of head buckets that filled up.
+            // `emptyRest` is then tested only in buckets with a successor.
             match b.overflow() {
-                Some(next) => b = next,
-                None => return Err(InsertSlot { free, last: b }),
+                Some(next) if !g.any_empty_rest() => b = next,
+                _ => return Err(InsertSlot { free, last: b }),
             }
         }
     }
