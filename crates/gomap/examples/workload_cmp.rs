@@ -13,7 +13,9 @@
 //!
 //! Usage: `workload_cmp <map> <name> <n> [seq|rand]`:
 //! - map: `gomap`, `std` (both foldhash::fast with a fixed seed), or
-//!   `gomap_quality`, `std_quality` (foldhash::quality, fixed seed);
+//!   `gomap_quality`, `std_quality` (foldhash::quality, fixed seed), or
+//!   `layout`: Go's layout with the least code (benches/support/go_layout.rs;
+//!   sized for n up front, so not for `insert`);
 //! - name: `insert` (growing from empty), `insert_presized`, `lookup_hit`,
 //!   `lookup_miss`, `remove`, `iterate` (`fold`), `churn`, as in
 //!   benches/throughput.rs, and `iterate_next` (a `for` loop: `next()`);
@@ -87,6 +89,10 @@ macro_rules! map_impl {
     };
 }
 
+#[path = "../benches/support/go_layout.rs"]
+mod go_layout;
+
+use go_layout::Layout;
 use gomap::GoMap;
 use std::collections::HashMap as StdMap;
 type Fast = foldhash::fast::FixedState;
@@ -95,6 +101,38 @@ map_impl!(GoMap, Fast);
 map_impl!(StdMap, Fast);
 map_impl!(GoMap, Quality);
 map_impl!(StdMap, Quality);
+
+/// The least-code Go layout (`benches/support/go_layout.rs`), for `time`
+/// mode's third column. It is sized once and never grows, so it takes no
+/// part in `insert` (growing from empty).
+impl Map for Layout<Fast> {
+    fn new() -> Self {
+        Layout::with_capacity(0, Fast::with_seed(0x5eed))
+    }
+    fn with_capacity(n: usize) -> Self {
+        Layout::with_capacity(n, Fast::with_seed(0x5eed))
+    }
+    #[inline]
+    fn insert(&mut self, k: u64, v: u64) {
+        Layout::insert(self, k, v);
+    }
+    #[inline]
+    fn get(&self, k: &u64) -> Option<&u64> {
+        Layout::get(self, k)
+    }
+    #[inline]
+    fn remove(&mut self, k: &u64) -> Option<u64> {
+        Layout::remove(self, k)
+    }
+    #[inline]
+    fn sum(&self) -> u64 {
+        self.fold(0, |a, k, v| a.wrapping_add(k ^ v))
+    }
+    #[inline]
+    fn sum_next(&self) -> u64 {
+        self.sum()
+    }
+}
 
 fn filled<M: Map>(keys: &[u64]) -> M {
     let mut m = M::with_capacity(keys.len());
@@ -258,8 +296,11 @@ fn time_both(name: &str, keys: &[u64], misses: &[u64], rounds: usize) -> ExitCod
     type H = StdMap<u64, u64, Fast>;
     // Grown from empty, as the criterion bench's maps are.
     let (g_full, h_full) = (measured_insert::<G>(keys), measured_insert::<H>(keys));
+    // The layout table is sized for n up front (it cannot grow).
+    let layout = (name != "insert").then(|| filled::<Layout<Fast>>(keys));
     let (mut gt, mut ht, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
     let (mut gf, mut hf) = (Vec::new(), Vec::new());
+    let (mut lt, mut lratio) = (Vec::new(), Vec::new());
     for r in 0..rounds {
         let (g, h) = if r % 2 == 0 {
             let g = timed(name, keys, misses, &g_full);
@@ -276,6 +317,19 @@ fn time_both(name: &str, keys: &[u64], misses: &[u64], rounds: usize) -> ExitCod
             eprintln!("workload_cmp: gomap's checksum {gs} differs from std's {hs}");
             return ExitCode::FAILURE;
         }
+        if let Some(l) = &layout {
+            let Some((lns, ls, _)) = timed(name, keys, misses, l) else {
+                unreachable!("the workload was timed above");
+            };
+            if ls != gs {
+                eprintln!(
+                    "workload_cmp: the layout table's checksum {ls} differs from gomap's {gs}"
+                );
+                return ExitCode::FAILURE;
+            }
+            lt.push(lns);
+            lratio.push(g / lns);
+        }
         gf.push(gflt as f64);
         hf.push(hflt as f64);
         gt.push(g);
@@ -291,12 +345,19 @@ fn time_both(name: &str, keys: &[u64], misses: &[u64], rounds: usize) -> ExitCod
         median(&mut gf),
         median(&mut hf),
     );
+    if layout.is_some() {
+        println!(
+            "  least-code Go layout {:.2} ns/op, gomap/layout {:.3}",
+            median(&mut lt),
+            median(&mut lratio)
+        );
+    }
     ExitCode::SUCCESS
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: workload_cmp <gomap|std|gomap_quality|std_quality> \
+    let usage = "usage: workload_cmp <gomap|std|gomap_quality|std_quality|layout> \
                  <insert|insert_presized|lookup_hit|lookup_miss|remove|iterate|iterate_next|churn> <n> [seq|rand]\n   \
                  or: workload_cmp time <workload> <n> [seq|rand] [rounds]";
     let (Some(map), Some(name), Some(n)) = (args.get(1), args.get(2), args.get(3)) else {
@@ -333,6 +394,7 @@ fn main() -> ExitCode {
         "std" => run::<StdMap<u64, u64, Fast>>(name, &keys, &misses),
         "gomap_quality" => run::<GoMap<u64, u64, Quality>>(name, &keys, &misses),
         "std_quality" => run::<StdMap<u64, u64, Quality>>(name, &keys, &misses),
+        "layout" if name != "insert" => run::<Layout<Fast>>(name, &keys, &misses),
         other => {
             eprintln!("workload_cmp: unknown map {other:?}\n{usage}");
             return ExitCode::from(2);

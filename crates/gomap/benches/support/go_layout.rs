@@ -1,0 +1,178 @@
+//! Go's map layout with the least code: a `u64 -> u64` table of 144-byte
+//! buckets (tophash word, 8 keys, 8 values, overflow index) in one `Vec`,
+//! overflow buckets appended to it, Go's tophash and the 8-byte SWAR match,
+//! sized once for its entries (no growth, no evacuation state, no
+//! `emptyRest`: a removed slot's byte goes back to 0 and walks run to the
+//! chain's end). It does exactly the memory accesses of Go's layout and as
+//! little else as a plain implementation can, so `gomap / layout` is what
+//! gomap's own code costs beyond the layout's.
+//!
+//! Shared by `benches/throughput.rs` (the `layout` contender) and
+//! `examples/workload_cmp.rs` (its `time` mode), through `#[path]`.
+
+use std::hash::BuildHasher;
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+/// Words of a bucket: tophash, 8 keys, 8 values, overflow index.
+const WORDS: usize = 18;
+const KEYS: usize = 1;
+const VALUES: usize = 9;
+const OVERFLOW: usize = 17;
+
+/// Go's bucket count for `n` entries: the smallest `2^B` with
+/// `n <= 6.5 * 2^B` (one bucket up to 8), as `GoMap::with_capacity(n)`
+/// and a map grown to `n` both have.
+pub fn go_buckets(n: usize) -> usize {
+    let mut b = 1usize;
+    while n > 8 && n > 13 * (b / 2).max(1) {
+        b *= 2;
+    }
+    b
+}
+
+#[derive(Clone)]
+pub struct Layout<S> {
+    buckets: Vec<[u64; WORDS]>,
+    mask: usize,
+    hasher: S,
+}
+
+/// Bytes equal to zero, as the high bit of each. Exact here: every byte is
+/// 0 or a tophash of at least 5, so the borrow out of a zero byte cannot set
+/// its neighbour's high bit.
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & HI
+}
+
+impl<S: BuildHasher> Layout<S> {
+    fn tophash(h: u64) -> u64 {
+        let t = h >> 56;
+        if t < 5 {
+            t + 5
+        } else {
+            t
+        }
+    }
+
+    /// An empty table with Go's bucket count for `n` entries (and room in
+    /// the `Vec` for overflow buckets, so appending one never copies).
+    pub fn with_capacity(n: usize, hasher: S) -> Self {
+        let nb = go_buckets(n);
+        let mut buckets = Vec::with_capacity(nb + nb / 2);
+        buckets.resize(nb, [0u64; WORDS]);
+        Layout {
+            buckets,
+            mask: nb - 1,
+            hasher,
+        }
+    }
+
+    /// Inserts or updates, in Go's slot order (the first free slot of the
+    /// chain, else a new overflow bucket).
+    #[inline]
+    pub fn insert(&mut self, k: u64, v: u64) {
+        let h = self.hasher.hash_one(k);
+        let t = Self::tophash(h);
+        let mut b = h as usize & self.mask;
+        let mut free = None;
+        loop {
+            let bk = &self.buckets[b];
+            let mut m = zero_bytes(bk[0] ^ (t * ONES));
+            while m != 0 {
+                let i = (m.trailing_zeros() / 8) as usize;
+                if bk[KEYS + i] == k {
+                    self.buckets[b][VALUES + i] = v;
+                    return;
+                }
+                m &= m - 1;
+            }
+            if free.is_none() {
+                let e = zero_bytes(bk[0]);
+                if e != 0 {
+                    free = Some((b, (e.trailing_zeros() / 8) as usize));
+                }
+            }
+            if bk[OVERFLOW] == 0 {
+                break;
+            }
+            b = bk[OVERFLOW] as usize;
+        }
+        let (b, i) = free.unwrap_or_else(|| {
+            self.buckets.push([0; WORDS]);
+            let n = self.buckets.len() - 1;
+            self.buckets[b][OVERFLOW] = n as u64;
+            (n, 0)
+        });
+        let bk = &mut self.buckets[b];
+        bk[0] |= t << (8 * i);
+        bk[KEYS + i] = k;
+        bk[VALUES + i] = v;
+    }
+
+    /// The slot holding `k`: (bucket index, slot).
+    #[inline(always)]
+    fn find(&self, k: u64) -> Option<(usize, usize)> {
+        let h = self.hasher.hash_one(k);
+        let t = Self::tophash(h) * ONES;
+        let mut b = h as usize & self.mask;
+        loop {
+            let bk = &self.buckets[b];
+            let mut m = zero_bytes(bk[0] ^ t);
+            while m != 0 {
+                let i = (m.trailing_zeros() / 8) as usize;
+                if bk[KEYS + i] == k {
+                    return Some((b, i));
+                }
+                m &= m - 1;
+            }
+            // Without `emptyRest` a removal may leave a hole before entries
+            // further down the chain: walk to its end (for a bucket that
+            // has room, as good as stopping, since chains form only once
+            // a bucket is full).
+            if bk[OVERFLOW] == 0 {
+                return None;
+            }
+            b = bk[OVERFLOW] as usize;
+        }
+    }
+
+    #[inline]
+    pub fn get(&self, k: &u64) -> Option<&u64> {
+        let (b, i) = self.find(*k)?;
+        Some(&self.buckets[b][VALUES + i])
+    }
+
+    /// Removes `k`: its tophash byte goes back to 0 (no `emptyRest`).
+    #[inline]
+    pub fn remove(&mut self, k: &u64) -> Option<u64> {
+        let (b, i) = self.find(*k)?;
+        let bk = &mut self.buckets[b];
+        bk[0] &= !(0xff << (8 * i));
+        Some(bk[VALUES + i])
+    }
+
+    /// Folds over every entry in Go's order: each head bucket, then its chain.
+    #[inline]
+    pub fn fold<A>(&self, init: A, mut f: impl FnMut(A, u64, u64) -> A) -> A {
+        let mut acc = init;
+        for head in 0..=self.mask {
+            let mut b = head;
+            loop {
+                let bk = &self.buckets[b];
+                let mut m = !zero_bytes(bk[0]) & HI;
+                while m != 0 {
+                    let i = (m.trailing_zeros() / 8) as usize;
+                    acc = f(acc, bk[KEYS + i], bk[VALUES + i]);
+                    m &= m - 1;
+                }
+                if bk[OVERFLOW] == 0 {
+                    break;
+                }
+                b = bk[OVERFLOW] as usize;
+            }
+        }
+        acc
+    }
+}
