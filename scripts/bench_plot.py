@@ -202,6 +202,8 @@ def criterion(lines):
         lines.append("")
         if key == "u64" and any("floor" in r for (k, _, _), r in res.items() if k == key):
             floor_table(lines, res, sizes)
+        if key == "u64" and any("layout" in r for (k, _, _), r in res.items() if k == key):
+            layout_table(lines, res, sizes)
         # One bar chart per key: workloads x sizes, grouped by map.
         fig, axes = plt.subplots(1, len(WORKLOADS), figsize=(3.2 * len(WORKLOADS), 4.2))
         for ax, w in zip(axes, WORKLOADS):
@@ -248,6 +250,30 @@ def floor_table(lines, res, sizes):
                      f"{c(hi, 'floor')} | {c(hi, 'floor_pf')} | {c(hi, 'layout')} | "
                      f"{c(hi, 'gomap')} | {c(hi, 'std')} | {q(hi, 'gomap', 'floor')} | "
                      f"{q(hi, 'gomap', 'layout')} |")
+    lines.append("")
+
+
+def layout_table(lines, res, sizes):
+    """gomap against Go's layout with the least code, every workload it runs."""
+    lines.append("Go's layout with the least code (`layout`: benches/support/go_layout.rs, "
+                 "sized once for n, so no `insert_empty`), u64 random keys, ns per element. "
+                 "`gomap / layout` is what gomap's code costs beyond its layout's; "
+                 "`layout / std` is what the layout itself costs against std:\n")
+    lines.append("| workload | n | gomap | layout | std | gomap / layout | layout / std |")
+    lines.append("|---|---|---|---|---|---|---|")
+    for w in WORKLOADS:
+        for n in sizes:
+            r = res.get(("u64", w, n), {})
+            if "layout" not in r:
+                continue
+
+            def c(m):
+                return f"{r[m]:.2f}" if m in r else "-"
+
+            def q(a, b):
+                return f"{r[a] / r[b]:.2f}x" if a in r and b in r else "-"
+            lines.append(f"| {w} | {n:,} | {c('gomap')} | {c('layout')} | {c('std')} | "
+                         f"{q('gomap', 'layout')} | {q('layout', 'std')} |")
     lines.append("")
 
 

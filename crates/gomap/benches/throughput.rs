@@ -24,12 +24,13 @@
 //! So `gomap / floor` says how much of a lookup is the layout's memory cost
 //! and how much is instructions and branches.
 //!
-//! And the **least code** for the layout (contender `layout`, same groups):
-//! a `u64 -> u64` table in Go's layout written as plainly as it can be
-//! (a `Vec` of 144-byte buckets, overflow buckets appended to it, Go's
-//! tophash, the 8-byte SWAR match, no growth state), filled with the same
-//! keys and hasher type, looked up with the same loop. `gomap / layout` is
-//! what gomap's own code costs beyond the layout's.
+//! And the **least code** for the layout (contender `layout`, `u64` groups
+//! except `insert_empty`): a `u64 -> u64` table in Go's layout written as
+//! plainly as it can be (`benches/support/go_layout.rs`: a `Vec` of 144-byte
+//! buckets, overflow buckets appended to it, Go's tophash, the 8-byte SWAR
+//! match, sized once for n, so no growth), with the same keys, hasher type
+//! and loops as the maps. `gomap / layout` is what gomap's own code costs
+//! beyond the layout's.
 //!
 //! ```text
 //! cargo bench -p gomap --bench throughput                          # all but 1e7
@@ -41,7 +42,11 @@
 //! Results land in `target/criterion/<key>/<workload>/<map>/<n>/`;
 //! `scripts/bench_plot.py` turns them into BENCHMARKS.md's tables and plots.
 
+#[path = "support/go_layout.rs"]
+mod go_layout;
+
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use go_layout::{go_buckets, Layout};
 use std::hash::Hash;
 use std::hint::black_box;
 use std::time::Duration;
@@ -300,16 +305,6 @@ fn sizes(max: usize) -> Vec<usize> {
         .collect()
 }
 
-/// Go's bucket count for `n` entries grown from empty: the smallest `2^B`
-/// with `n <= 6.5 * 2^B` (for `n > 8`), as `GoMap::stats().buckets` reports.
-fn go_buckets(n: usize) -> usize {
-    let mut b = 1usize;
-    while n > 8 && n > 13 * (b / 2).max(1) {
-        b *= 2;
-    }
-    b
-}
-
 /// Bytes of one `u64 -> u64` bucket: tophash[8], 8 keys, 8 values, overflow.
 const BUCKET: usize = 144;
 
@@ -342,107 +337,96 @@ fn floor_hit(w: &[u64], b: usize) -> u64 {
     w[b + 1 + slot] ^ w[b + 9 + slot]
 }
 
-/// Go's layout with the least code (see the module docs): buckets of 18
-/// words (tophash word, 8 keys, 8 values, overflow index), Go's bucket count
-/// for n, overflow buckets appended. Built by inserting in order, so each
-/// chain holds what gomap's would.
-struct Layout {
-    buckets: Vec<[u64; 18]>,
-    mask: usize,
-    hasher: Hasher,
-}
-
-impl Layout {
-    fn tophash(h: u64) -> u64 {
-        let t = h >> 56;
-        if t < 5 {
-            t + 5
-        } else {
-            t
-        }
-    }
-
-    fn new(keys: &[u64]) -> Layout {
-        use std::hash::BuildHasher;
-        let nb = go_buckets(keys.len());
-        let mut buckets = vec![[0u64; 18]; nb];
-        let hasher = Hasher::default();
-        for (v, &k) in keys.iter().enumerate() {
-            let h = hasher.hash_one(k);
-            let mut b = h as usize & (nb - 1);
-            loop {
-                let mut tops = buckets[b][0].to_le_bytes();
-                if let Some(i) = tops.iter().position(|&t| t == 0) {
-                    tops[i] = Self::tophash(h) as u8;
-                    buckets[b][0] = u64::from_le_bytes(tops);
-                    buckets[b][1 + i] = k;
-                    buckets[b][9 + i] = v as u64;
-                    break;
-                }
-                if buckets[b][17] == 0 {
-                    buckets.push([0; 18]);
-                    buckets[b][17] = (buckets.len() - 1) as u64;
-                }
-                b = buckets[b][17] as usize;
-            }
-        }
-        Layout {
-            buckets,
-            mask: nb - 1,
-            hasher,
-        }
-    }
-
-    #[inline]
-    fn get(&self, k: &u64) -> Option<&u64> {
-        use std::hash::BuildHasher;
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HI: u64 = 0x8080_8080_8080_8080;
-        let h = self.hasher.hash_one(k);
-        let t = Self::tophash(h) * ONES;
-        let mut b = &self.buckets[h as usize & self.mask];
-        loop {
-            let x = b[0] ^ t;
-            let mut m = x.wrapping_sub(ONES) & !x & HI;
-            while m != 0 {
-                let i = (m.trailing_zeros() / 8) as usize;
-                if b[1 + i] == *k {
-                    return Some(&b[9 + i]);
-                }
-                m &= m - 1;
-            }
-            let e = b[0].wrapping_sub(ONES) & !b[0] & HI;
-            if e != 0 || b[17] == 0 {
-                return None;
-            }
-            b = &self.buckets[b[17] as usize];
-        }
-    }
-}
-
+/// The `layout` contender (see the module docs) in the maps' loops, for
+/// every workload but growing from empty (it is sized once).
 fn bench_layout(c: &mut Criterion, d: &Data<u64>) {
     let n = d.keys.len();
-    let t = Layout::new(&d.keys);
-    // The same loops as the maps' lookups in `bench_map`.
+    let id = BenchmarkId::new("layout", n);
+    let big = if n >= 1_000_000 {
+        BatchSize::PerIteration
+    } else {
+        BatchSize::LargeInput
+    };
+    let empty = || Layout::with_capacity(n, Hasher::default());
+    let mut g = group(c, n, "u64", "insert_presized");
+    g.bench_function(id.clone(), |b| {
+        b.iter_batched(
+            || (d.keys.clone(), empty()),
+            |(keys, mut m)| {
+                for (i, k) in keys.into_iter().enumerate() {
+                    m.insert(k, i as u64);
+                }
+                m
+            },
+            big,
+        )
+    });
+    g.finish();
+
+    let mut full = empty();
+    for (i, &k) in d.keys.iter().enumerate() {
+        full.insert(k, i as u64);
+    }
     let mut g = group(c, n, "u64", "lookup_hit");
-    g.bench_function(BenchmarkId::new("layout", n), |b| {
+    g.bench_function(id.clone(), |b| {
         b.iter(|| {
             let mut s = 0u64;
             for k in &d.keys {
-                s = s.wrapping_add(*t.get(black_box(k)).unwrap());
+                s = s.wrapping_add(*full.get(black_box(k)).unwrap());
             }
             s
         })
     });
     g.finish();
     let mut g = group(c, n, "u64", "lookup_miss");
-    g.bench_function(BenchmarkId::new("layout", n), |b| {
+    g.bench_function(id.clone(), |b| {
         b.iter(|| {
             let mut s = 0usize;
             for k in &d.misses {
-                s += t.get(black_box(k)).is_some() as usize;
+                s += full.get(black_box(k)).is_some() as usize;
             }
             s
+        })
+    });
+    g.finish();
+
+    let mut g = group(c, n, "u64", "iterate");
+    g.bench_function(id.clone(), |b| {
+        b.iter(|| black_box(&full).fold(0u64, |a, _, v| a.wrapping_add(v)))
+    });
+    g.finish();
+
+    let mut g = group(c, n, "u64", "remove");
+    g.bench_function(id.clone(), |b| {
+        b.iter_batched(
+            || full.clone(),
+            |mut m| {
+                let mut s = 0u64;
+                for k in &d.keys {
+                    s = s.wrapping_add(m.remove(black_box(k)).unwrap());
+                }
+                (m, s)
+            },
+            big,
+        )
+    });
+    g.finish();
+
+    let mut g = group(c, n, "u64", "churn");
+    let mut m = full.clone();
+    let mut flip = false;
+    g.bench_function(id, |b| {
+        b.iter(|| {
+            let (add, del) = if flip {
+                (&d.keys, &d.misses)
+            } else {
+                (&d.misses, &d.keys)
+            };
+            flip = !flip;
+            for (i, (a, r)) in add.iter().zip(del).enumerate() {
+                m.insert(*a, i as u64);
+                black_box(m.remove(r));
+            }
         })
     });
     g.finish();

@@ -300,7 +300,7 @@ fn time_both(name: &str, keys: &[u64], misses: &[u64], rounds: usize) -> ExitCod
     let layout = (name != "insert").then(|| filled::<Layout<Fast>>(keys));
     let (mut gt, mut ht, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
     let (mut gf, mut hf) = (Vec::new(), Vec::new());
-    let (mut lt, mut lratio) = (Vec::new(), Vec::new());
+    let (mut lt, mut lratio, mut lf) = (Vec::new(), Vec::new(), Vec::new());
     for r in 0..rounds {
         let (g, h) = if r % 2 == 0 {
             let g = timed(name, keys, misses, &g_full);
@@ -318,7 +318,7 @@ fn time_both(name: &str, keys: &[u64], misses: &[u64], rounds: usize) -> ExitCod
             return ExitCode::FAILURE;
         }
         if let Some(l) = &layout {
-            let Some((lns, ls, _)) = timed(name, keys, misses, l) else {
+            let Some((lns, ls, lflt)) = timed(name, keys, misses, l) else {
                 unreachable!("the workload was timed above");
             };
             if ls != gs {
@@ -328,6 +328,7 @@ fn time_both(name: &str, keys: &[u64], misses: &[u64], rounds: usize) -> ExitCod
                 return ExitCode::FAILURE;
             }
             lt.push(lns);
+            lf.push(lflt as f64);
             lratio.push(g / lns);
         }
         gf.push(gflt as f64);
@@ -347,9 +348,10 @@ fn time_both(name: &str, keys: &[u64], misses: &[u64], rounds: usize) -> ExitCod
     );
     if layout.is_some() {
         println!(
-            "  least-code Go layout {:.2} ns/op, gomap/layout {:.3}",
+            "  least-code Go layout {:.2} ns/op, gomap/layout {:.3}; page faults {}",
             median(&mut lt),
-            median(&mut lratio)
+            median(&mut lratio),
+            median(&mut lf)
         );
     }
     ExitCode::SUCCESS

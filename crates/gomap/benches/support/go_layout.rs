@@ -33,7 +33,11 @@ pub fn go_buckets(n: usize) -> usize {
 
 #[derive(Clone)]
 pub struct Layout<S> {
-    buckets: Vec<[u64; WORDS]>,
+    /// Head buckets, then room for overflow buckets (`used` of them taken),
+    /// `WORDS` words each. Flat words rather than `[u64; 18]` elements so
+    /// `vec![0; n]` allocates zeroed memory (see `with_capacity`).
+    words: Vec<u64>,
+    used: usize,
     mask: usize,
     hasher: S,
 }
@@ -56,17 +60,40 @@ impl<S: BuildHasher> Layout<S> {
         }
     }
 
-    /// An empty table with Go's bucket count for `n` entries (and room in
-    /// the `Vec` for overflow buckets, so appending one never copies).
+    /// An empty table with Go's bucket count for `n` entries, plus room for
+    /// overflow buckets. Zeroed memory, as gomap's and Go's arrays are: for
+    /// a large table the pages come from the OS untouched and are faulted
+    /// in by the first accesses, as gomap's are.
     pub fn with_capacity(n: usize, hasher: S) -> Self {
         let nb = go_buckets(n);
-        let mut buckets = Vec::with_capacity(nb + nb / 2);
-        buckets.resize(nb, [0u64; WORDS]);
         Layout {
-            buckets,
+            words: vec![0u64; WORDS * (nb + nb / 2)],
+            used: nb,
             mask: nb - 1,
             hasher,
         }
+    }
+
+    #[inline(always)]
+    fn bucket(&self, b: usize) -> &[u64; WORDS] {
+        self.words[b * WORDS..][..WORDS].try_into().unwrap()
+    }
+
+    #[inline(always)]
+    fn bucket_mut(&mut self, b: usize) -> &mut [u64; WORDS] {
+        (&mut self.words[b * WORDS..][..WORDS]).try_into().unwrap()
+    }
+
+    /// A fresh overflow bucket linked after bucket `b`: its index.
+    #[cold]
+    fn new_overflow(&mut self, b: usize) -> usize {
+        if self.used * WORDS == self.words.len() {
+            self.words.extend([0; WORDS]);
+        }
+        let n = self.used;
+        self.used += 1;
+        self.bucket_mut(b)[OVERFLOW] = n as u64;
+        n
     }
 
     /// Inserts or updates, in Go's slot order (the first free slot of the
@@ -78,12 +105,12 @@ impl<S: BuildHasher> Layout<S> {
         let mut b = h as usize & self.mask;
         let mut free = None;
         loop {
-            let bk = &self.buckets[b];
+            let bk = self.bucket(b);
             let mut m = zero_bytes(bk[0] ^ (t * ONES));
             while m != 0 {
                 let i = (m.trailing_zeros() / 8) as usize;
                 if bk[KEYS + i] == k {
-                    self.buckets[b][VALUES + i] = v;
+                    self.bucket_mut(b)[VALUES + i] = v;
                     return;
                 }
                 m &= m - 1;
@@ -99,13 +126,11 @@ impl<S: BuildHasher> Layout<S> {
             }
             b = bk[OVERFLOW] as usize;
         }
-        let (b, i) = free.unwrap_or_else(|| {
-            self.buckets.push([0; WORDS]);
-            let n = self.buckets.len() - 1;
-            self.buckets[b][OVERFLOW] = n as u64;
-            (n, 0)
-        });
-        let bk = &mut self.buckets[b];
+        let (b, i) = match free {
+            Some(slot) => slot,
+            None => (self.new_overflow(b), 0),
+        };
+        let bk = self.bucket_mut(b);
         bk[0] |= t << (8 * i);
         bk[KEYS + i] = k;
         bk[VALUES + i] = v;
@@ -118,7 +143,7 @@ impl<S: BuildHasher> Layout<S> {
         let t = Self::tophash(h) * ONES;
         let mut b = h as usize & self.mask;
         loop {
-            let bk = &self.buckets[b];
+            let bk = self.bucket(b);
             let mut m = zero_bytes(bk[0] ^ t);
             while m != 0 {
                 let i = (m.trailing_zeros() / 8) as usize;
@@ -141,14 +166,14 @@ impl<S: BuildHasher> Layout<S> {
     #[inline]
     pub fn get(&self, k: &u64) -> Option<&u64> {
         let (b, i) = self.find(*k)?;
-        Some(&self.buckets[b][VALUES + i])
+        Some(&self.bucket(b)[VALUES + i])
     }
 
     /// Removes `k`: its tophash byte goes back to 0 (no `emptyRest`).
     #[inline]
     pub fn remove(&mut self, k: &u64) -> Option<u64> {
         let (b, i) = self.find(*k)?;
-        let bk = &mut self.buckets[b];
+        let bk = self.bucket_mut(b);
         bk[0] &= !(0xff << (8 * i));
         Some(bk[VALUES + i])
     }
@@ -160,7 +185,7 @@ impl<S: BuildHasher> Layout<S> {
         for head in 0..=self.mask {
             let mut b = head;
             loop {
-                let bk = &self.buckets[b];
+                let bk = self.bucket(b);
                 let mut m = !zero_bytes(bk[0]) & HI;
                 while m != 0 {
                     let i = (m.trailing_zeros() / 8) as usize;
