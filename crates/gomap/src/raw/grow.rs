@@ -7,6 +7,7 @@ use core::hash::{BuildHasher, Hash};
 use super::alloc;
 use super::bucket::Bucket;
 use super::layout::BUCKET_CNT;
+use super::probe::PREFETCH_MIN_B;
 use super::release::{RELEASE_CHUNK, RELEASE_MIN_ARRAY};
 use super::table::{
     over_load_factor, OldArray, RawTable, INLINE, ITERATOR, OLD_ITERATOR, SAME_SIZE_GROW,
@@ -39,7 +40,25 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
     /// more at `nevacuate` to make progress.
     pub(crate) fn grow_work(&mut self, bucket: usize) {
         let oldmask = self.noldbuckets() - 1;
-        self.evacuate(bucket & oldmask);
+        let own = bucket & oldmask;
+        if self.b >= PREFETCH_MIN_B && own >= self.nevacuate {
+            // The write's own old bucket is at a random place, and so are
+            // its two destinations: request their nine lines at once rather
+            // than one dependent miss after another.
+            // SAFETY: `own` is below the old head count, `own + newbit`
+            // below the new one (doubling), `own` below it too.
+            unsafe {
+                Bucket::<K, V>::at(self.oldbuckets.unwrap_unchecked(), own).prefetch_all();
+                let newbit = if self.same_size_grow() {
+                    0
+                } else {
+                    oldmask + 1
+                };
+                self.new_head(own).prefetch_all();
+                self.new_head(own + newbit).prefetch_all();
+            }
+        }
+        self.evacuate(own);
         if self.growing() {
             self.evacuate(self.nevacuate);
         }
