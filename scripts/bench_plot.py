@@ -7,6 +7,8 @@ Inputs (produced by `scripts/bench.sh` or the cargo commands in BENCHMARKS.md):
   $CARGO_TARGET_DIR/criterion/<key>_<workload>/<map>/<n>/new/estimates.json
                                       from `cargo bench -p gomap --bench throughput`
                                       (target/ unless CARGO_TARGET_DIR or CRITERION_HOME says otherwise)
+  target/bench-results/ratios.md      from `scripts/ratios.sh > target/bench-results/ratios.md`
+                                      (optional: interleaved gomap/std and gomap/layout ratios)
 Outputs (committed):
   crates/gomap/benches/results/latency.png      per-insert latency vs insert index
   crates/gomap/benches/results/latency_seq.png  the same, sequential keys
@@ -300,6 +302,15 @@ def seq_vs_rand(lines):
     lines.append("")
 
 
+def ratios(lines):
+    """The interleaved ratios table, if `scripts/ratios.sh` wrote one."""
+    path = os.path.join(ROOT, "target", "bench-results", "ratios.md")
+    if not os.path.exists(path):
+        return
+    lines.append("### Interleaved ratios (`scripts/ratios.sh`)\n")
+    lines.append(open(path).read().strip() + "\n")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     lines = []
@@ -307,6 +318,7 @@ def main():
     latency(lines, "latency_seq", "sequential keys 0..n")
     criterion(lines)
     seq_vs_rand(lines)
+    ratios(lines)
     text = "\n".join(lines) + "\n"
     with open(os.path.join(OUT, "tables.md"), "w") as f:
         f.write(text)
