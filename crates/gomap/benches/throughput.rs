@@ -91,6 +91,9 @@ impl Key for String {
 /// The operations every contender offers, monomorphised per map.
 trait Map<K>: Clone {
     const NAME: &'static str;
+    /// False for the `layout` table, which is sized once: it skips
+    /// `insert_empty` and is filled presized.
+    const GROWS: bool = true;
     fn new() -> Self;
     fn with_capacity(n: usize) -> Self;
     fn insert(&mut self, k: K, v: u64);
@@ -151,7 +154,11 @@ fn data<K: Key>(n: usize) -> Data<K> {
 }
 
 fn filled<K: Key, M: Map<K>>(keys: &[K]) -> M {
-    let mut m = M::new();
+    let mut m = if M::GROWS {
+        M::new()
+    } else {
+        M::with_capacity(keys.len())
+    };
     for (i, k) in keys.iter().enumerate() {
         m.insert(k.clone(), i as u64);
     }
@@ -166,21 +173,23 @@ fn bench_map<K: Key, M: Map<K>>(c: &mut Criterion, d: &Data<K>) {
     } else {
         BatchSize::LargeInput
     };
-    let mut g = group(c, n, K::NAME, "insert_empty");
-    g.bench_function(id.clone(), |b| {
-        b.iter_batched(
-            || d.keys.clone(),
-            |keys| {
-                let mut m = M::new();
-                for (i, k) in keys.into_iter().enumerate() {
-                    m.insert(k, i as u64);
-                }
-                m
-            },
-            big,
-        )
-    });
-    g.finish();
+    if M::GROWS {
+        let mut g = group(c, n, K::NAME, "insert_empty");
+        g.bench_function(id.clone(), |b| {
+            b.iter_batched(
+                || d.keys.clone(),
+                |keys| {
+                    let mut m = M::new();
+                    for (i, k) in keys.into_iter().enumerate() {
+                        m.insert(k, i as u64);
+                    }
+                    m
+                },
+                big,
+            )
+        });
+        g.finish();
+    }
 
     let mut g = group(c, n, K::NAME, "insert_presized");
     g.bench_function(id.clone(), |b| {
@@ -337,99 +346,32 @@ fn floor_hit(w: &[u64], b: usize) -> u64 {
     w[b + 1 + slot] ^ w[b + 9 + slot]
 }
 
-/// The `layout` contender (see the module docs) in the maps' loops, for
-/// every workload but growing from empty (it is sized once).
-fn bench_layout(c: &mut Criterion, d: &Data<u64>) {
-    let n = d.keys.len();
-    let id = BenchmarkId::new("layout", n);
-    let big = if n >= 1_000_000 {
-        BatchSize::PerIteration
-    } else {
-        BatchSize::LargeInput
-    };
-    let empty = || Layout::with_capacity(n, Hasher::default());
-    let mut g = group(c, n, "u64", "insert_presized");
-    g.bench_function(id.clone(), |b| {
-        b.iter_batched(
-            || (d.keys.clone(), empty()),
-            |(keys, mut m)| {
-                for (i, k) in keys.into_iter().enumerate() {
-                    m.insert(k, i as u64);
-                }
-                m
-            },
-            big,
-        )
-    });
-    g.finish();
-
-    let mut full = empty();
-    for (i, &k) in d.keys.iter().enumerate() {
-        full.insert(k, i as u64);
+/// The `layout` contender (see the module docs), run by `bench_map` with the
+/// maps' own loops, for every workload but growing from empty.
+impl Map<u64> for Layout<Hasher> {
+    const NAME: &'static str = "layout";
+    const GROWS: bool = false;
+    fn new() -> Self {
+        Layout::with_capacity(0, Hasher::default())
     }
-    let mut g = group(c, n, "u64", "lookup_hit");
-    g.bench_function(id.clone(), |b| {
-        b.iter(|| {
-            let mut s = 0u64;
-            for k in &d.keys {
-                s = s.wrapping_add(*full.get(black_box(k)).unwrap());
-            }
-            s
-        })
-    });
-    g.finish();
-    let mut g = group(c, n, "u64", "lookup_miss");
-    g.bench_function(id.clone(), |b| {
-        b.iter(|| {
-            let mut s = 0usize;
-            for k in &d.misses {
-                s += full.get(black_box(k)).is_some() as usize;
-            }
-            s
-        })
-    });
-    g.finish();
-
-    let mut g = group(c, n, "u64", "iterate");
-    g.bench_function(id.clone(), |b| {
-        b.iter(|| black_box(&full).fold(0u64, |a, _, v| a.wrapping_add(v)))
-    });
-    g.finish();
-
-    let mut g = group(c, n, "u64", "remove");
-    g.bench_function(id.clone(), |b| {
-        b.iter_batched(
-            || full.clone(),
-            |mut m| {
-                let mut s = 0u64;
-                for k in &d.keys {
-                    s = s.wrapping_add(m.remove(black_box(k)).unwrap());
-                }
-                (m, s)
-            },
-            big,
-        )
-    });
-    g.finish();
-
-    let mut g = group(c, n, "u64", "churn");
-    let mut m = full.clone();
-    let mut flip = false;
-    g.bench_function(id, |b| {
-        b.iter(|| {
-            let (add, del) = if flip {
-                (&d.keys, &d.misses)
-            } else {
-                (&d.misses, &d.keys)
-            };
-            flip = !flip;
-            for (i, (a, r)) in add.iter().zip(del).enumerate() {
-                m.insert(*a, i as u64);
-                black_box(m.remove(r));
-            }
-        })
-    });
-    g.finish();
+    fn with_capacity(n: usize) -> Self {
+        Layout::with_capacity(n, Hasher::default())
+    }
+    #[inline]
+    fn insert(&mut self, k: u64, v: u64) {
+        Layout::insert(self, k, v);
+    }
+    #[inline]
+    fn get(&self, k: &u64) -> Option<&u64> {
+        Layout::get(self, k)
+    }
+    #[inline]
+    fn remove(&mut self, k: &u64) -> Option<u64> {
+        Layout::remove(self, k)
+    }
+    fn sum(&self) -> u64 {
+        self.fold(0u64, |a, _, v| a.wrapping_add(v))
+    }
 }
 
 fn bench_floor(c: &mut Criterion, n: usize) {
@@ -490,7 +432,7 @@ fn benches(c: &mut Criterion) {
     all::<String>(c, 1_000_000);
     for n in sizes(10_000_000) {
         bench_floor(c, n);
-        bench_layout(c, &data::<u64>(n));
+        bench_map::<u64, Layout<Hasher>>(c, &data::<u64>(n));
     }
 }
 
