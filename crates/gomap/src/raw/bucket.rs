@@ -84,16 +84,7 @@ impl<K, V> Bucket<K, V> {
         #[cfg(target_arch = "x86_64")]
         {
             use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            // SAFETY: the overflow pointer lies in the bucket, is
-            // pointer-aligned and initialised (null in a zeroed bucket).
-            let ovf = unsafe {
-                ptr::read(self.ptr.as_ptr().add(Self::LAYOUT.overflow_offset) as *const *mut u8)
-            };
-            let p = if ovf.is_null() {
-                self.ptr.as_ptr()
-            } else {
-                ovf
-            } as *const i8;
+            let p = self.overflow().unwrap_or(self).ptr.as_ptr() as *const i8;
             // SAFETY: `_mm_prefetch` only hints the cache (SSE, part of
             // x86_64's baseline); it dereferences nothing, so an address
             // past a small bucket's end is harmless.
