@@ -184,7 +184,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
                 // order (slot order along the chain), each run with its
                 // cursor in registers. The source's markers are written
                 // once per bucket, after its moves.
-                let mut tops = src.tophash_bytes();
+                let tops = src.group();
                 let (xs, ys) = full.partition(to_y);
                 for (d, slots) in [(0, xs), (1, ys)] {
                     let (mut db, mut di) = dst[d];
@@ -209,9 +209,8 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
                         // `undo`.
                         unsafe {
                             src.move_to(i, db, di);
-                            db.set_top(di, tops[i]);
+                            db.set_top(di, tops.byte(i));
                         }
-                        tops[i] = EVACUATED_X + d as u8;
                         if tracking {
                             if let Some(track) = undo.table.track_mut() {
                                 track.on_move(src, i, db, di);
@@ -221,7 +220,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
                     }
                     dst[d] = (db, di);
                 }
-                src.set_tophash_bytes(tops);
+                src.set_tophash_bytes(tops.with_evacuated(xs, ys));
                 match src.overflow() {
                     Some(next) => src = next,
                     None => break,

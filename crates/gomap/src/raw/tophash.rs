@@ -107,6 +107,27 @@ impl Group {
     pub fn any_empty_rest(self) -> bool {
         zero_bytes_fast(self.0) != 0
     }
+
+    /// Tophash byte `i` (`i < 8`).
+    #[inline(always)]
+    pub fn byte(self, i: usize) -> u8 {
+        (self.0 >> (8 * i)) as u8
+    }
+
+    /// These bytes with the slots of `xs` set to `EVACUATED_X` and those of
+    /// `ys` to `EVACUATED_Y` (disjoint sets), computed in a register: the
+    /// evacuation writes the result as one word. Writing the markers byte
+    /// by byte into a copy and loading it whole stalled on the failed store
+    /// forward until every earlier store had drained, the destination
+    /// writes included (40% of `evacuate`'s samples).
+    #[inline(always)]
+    pub fn with_evacuated(self, xs: BitMask, ys: BitMask) -> [u8; 8] {
+        let (x, y) = (xs.byte_mask(), ys.byte_mask());
+        let marked = (self.0 & !(x | y))
+            | (x & ONES.wrapping_mul(EVACUATED_X as u64))
+            | (y & ONES.wrapping_mul(EVACUATED_Y as u64));
+        marked.to_le_bytes()
+    }
 }
 
 /// A set of slots: bit 7 of byte `i` stands for slot `i`. Iterates in slot order.
@@ -128,6 +149,13 @@ impl BitMask {
     #[inline(always)]
     pub fn partition(self, pick: BitMask) -> (BitMask, BitMask) {
         (BitMask(self.0 & !pick.0), BitMask(self.0 & pick.0))
+    }
+
+    /// `0xff` in every byte whose slot is in the set, `0` elsewhere.
+    #[inline(always)]
+    fn byte_mask(self) -> u64 {
+        // One bit per byte, moved to the byte's bit 0, times 0xff: no carry.
+        (self.0 >> 7).wrapping_mul(0xff)
     }
 
     /// The lowest set slot.
@@ -226,6 +254,18 @@ mod tests {
                             .filter(|&i| bytes[i] % 2 == 1)
                             .collect::<Vec<_>>()
                     );
+                    // The evacuation markers: even full slots to X, odd to Y,
+                    // every other byte kept.
+                    let marked = g.with_evacuated(even, odd);
+                    for i in 0..8 {
+                        assert_eq!(g.byte(i), bytes[i]);
+                        let want = match bytes[i] {
+                            x if x < MIN_TOP_HASH => x,
+                            x if x % 2 == 0 => EVACUATED_X,
+                            _ => EVACUATED_Y,
+                        };
+                        assert_eq!(marked[i], want, "{bytes:?} slot {i}");
+                    }
                 }
             }
         }
