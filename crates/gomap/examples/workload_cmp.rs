@@ -25,6 +25,8 @@
 //! A checksum is printed so that nothing is optimised away.
 //!
 //! `workload_cmp time <name> <n> [seq|rand] [rounds]` times the workload
+//! (one more workload in this mode: `insert_refill`, presized inserts into
+//! a map emptied by `clear`, whose array is already resident)
 //! instead, on gomap and std in turn (their order alternating), `rounds`
 //! times (default 21), and prints each map's median ns per operation and
 //! the median of the rounds' gomap / std ratios. On a machine whose speed
@@ -48,6 +50,7 @@ trait Map: Sized {
     fn insert(&mut self, k: u64, v: u64);
     fn get(&self, k: &u64) -> Option<&u64>;
     fn remove(&mut self, k: &u64) -> Option<u64>;
+    fn clear(&mut self);
     fn sum(&self) -> u64;
     fn sum_next(&self) -> u64;
 }
@@ -72,6 +75,9 @@ macro_rules! map_impl {
             #[inline]
             fn remove(&mut self, k: &u64) -> Option<u64> {
                 $t::remove(self, k)
+            }
+            fn clear(&mut self) {
+                $t::clear(self)
             }
             #[inline]
             fn sum(&self) -> u64 {
@@ -123,6 +129,9 @@ impl Map for Layout<Fast> {
     #[inline]
     fn remove(&mut self, k: &u64) -> Option<u64> {
         Layout::remove(self, k)
+    }
+    fn clear(&mut self) {
+        Layout::clear(self)
     }
     #[inline]
     fn sum(&self) -> u64 {
@@ -232,6 +241,20 @@ fn timed<M: Map + Clone>(
         }
         "insert_presized" => {
             let m = M::with_capacity(keys.len());
+            let t = Instant::now();
+            let m = measured_insert_presized(keys, m);
+            let t = t.elapsed();
+            (t, m.sum())
+        }
+        "insert_refill" => {
+            // A presized insert without the allocation: the map's own
+            // array, emptied, already resident and cached as far as it
+            // fits. `insert_presized` gets a fresh array per round, and
+            // the allocator decides whether it is warm: std's table came
+            // back from the heap warm, gomap's larger array was a fresh
+            // mmap whose every page faulted (twice: read, then write).
+            let mut m = full.clone();
+            m.clear();
             let t = Instant::now();
             let m = measured_insert_presized(keys, m);
             let t = t.elapsed();

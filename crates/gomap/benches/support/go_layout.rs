@@ -74,6 +74,14 @@ impl<S: BuildHasher> Layout<S> {
         }
     }
 
+    /// Empties the table and keeps its memory (as Go's `mapclear` and
+    /// gomap's and std's `clear` do).
+    #[allow(dead_code)] // used by workload_cmp, not by the throughput bench
+    pub fn clear(&mut self) {
+        self.words.fill(0);
+        self.used = self.mask + 1;
+    }
+
     #[inline(always)]
     fn bucket(&self, b: usize) -> &[u64; WORDS] {
         self.words[b * WORDS..][..WORDS].try_into().unwrap()
