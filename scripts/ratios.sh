@@ -19,7 +19,7 @@ BIN=${CARGO_TARGET_DIR:-target}/release/examples/workload_cmp
 SIZES=${SIZES:-"1000 100000 1000000"}
 KEYS=${KEYS:-"rand seq"}
 ROUNDS=${ROUNDS:-15}
-WORKLOADS=${WORKLOADS:-"insert insert_presized lookup_hit lookup_miss remove iterate iterate_next churn"}
+WORKLOADS=${WORKLOADS:-"insert insert_presized insert_refill lookup_hit lookup_miss remove iterate iterate_next churn"}
 cpu=$(lscpu | grep 'Model name' | sed 's/.*: *//')
 echo "Interleaved timing, medians of $ROUNDS rounds ($cpu; loadavg $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
