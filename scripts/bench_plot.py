@@ -85,7 +85,8 @@ def latency(lines, name="latency", what="random keys"):
             ax.scatter(xs, s, s=2, label=m, color=COLORS[m])
         ax.set_yscale("log")
         ax.set_xlabel("insert index")
-        ax.set_title(f"max insert latency per {window} inserts, {title}")
+        # Two lines: one line of this length ran past the right panel's edge.
+        ax.set_title(f"max insert latency per {window} inserts,\n{title}")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(markerscale=5)
     axes[0].set_ylabel("ns")
