@@ -25,14 +25,14 @@
 //! A checksum is printed so that nothing is optimised away.
 //!
 //! `workload_cmp time <name> <n> [seq|rand] [rounds]` times the workload
-//! (one more workload in this mode: `insert_refill`, presized inserts into
-//! a map emptied by `clear`, whose array is already resident)
 //! instead, on gomap and std in turn (their order alternating), `rounds`
 //! times (default 21), and prints each map's median ns per operation and
 //! the median of the rounds' gomap / std ratios. On a machine whose speed
 //! drifts (a VM with neighbours), the ratio within a round is steadier than
 //! either time across runs; it is for quick A/B checks of a change, and
 //! criterion (benches/throughput.rs) remains the measurement of record.
+//! This mode has one more workload, `insert_refill`: presized inserts into
+//! a map emptied by `clear`, whose array is already resident.
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -295,9 +295,10 @@ fn timed<M: Map + Clone>(
         }
         _ => return None,
     };
-    // Counted around the setup too; the setups here fault in nothing big
-    // except `insert_presized`'s `with_capacity`, whose pages are touched
-    // (and so faulted) by the timed inserts, not by the allocation.
+    // Counted around the setup too: the clones of `remove`, `churn` and
+    // `insert_refill` fault in their copies there. `insert_presized`'s
+    // `with_capacity` faults nothing itself; its pages are touched (and so
+    // faulted) by the timed inserts.
     let faults = minor_faults().saturating_sub(faults);
     Some((t.as_nanos() as f64 / n, sum, faults))
 }
