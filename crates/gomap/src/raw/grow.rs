@@ -236,10 +236,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             // Every slot now holds a marker, so `is_evacuated` sees it from slot 0.
             let mut next = Some(src_head);
             while let Some(c) = next {
-                for i in c.group().match_empty() {
-                    // SAFETY: match indices are below 8; `self` is borrowed mutably.
-                    unsafe { c.set_top(i, EVACUATED_EMPTY) };
-                }
+                c.set_tophash_bytes(c.group().with_empty_evacuated());
                 next = c.overflow();
             }
             if self.flags & OLD_ITERATOR == 0 {

@@ -128,6 +128,15 @@ impl Group {
             | (y & ONES.wrapping_mul(EVACUATED_Y as u64));
         marked.to_le_bytes()
     }
+
+    /// These bytes with every empty slot (`EMPTY_REST`, `EMPTY_ONE`) set to
+    /// `EVACUATED_EMPTY`: the last step of evacuating a bucket, as one word
+    /// instead of a store per empty slot.
+    #[inline(always)]
+    pub fn with_empty_evacuated(self) -> [u8; 8] {
+        let e = self.match_empty().byte_mask();
+        ((self.0 & !e) | (e & ONES.wrapping_mul(EVACUATED_EMPTY as u64))).to_le_bytes()
+    }
 }
 
 /// A set of slots: bit 7 of byte `i` stands for slot `i`. Iterates in slot order.
@@ -265,6 +274,12 @@ mod tests {
                             _ => EVACUATED_Y,
                         };
                         assert_eq!(marked[i], want, "{bytes:?} slot {i}");
+                        let emptied = if is_empty(bytes[i]) {
+                            EVACUATED_EMPTY
+                        } else {
+                            bytes[i]
+                        };
+                        assert_eq!(g.with_empty_evacuated()[i], emptied, "{bytes:?} slot {i}");
                     }
                 }
             }
