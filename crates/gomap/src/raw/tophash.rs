@@ -122,11 +122,10 @@ impl Group {
     /// writes included (40% of `evacuate`'s samples).
     #[inline(always)]
     pub fn with_evacuated(self, xs: BitMask, ys: BitMask) -> [u8; 8] {
-        let (x, y) = (xs.byte_mask(), ys.byte_mask());
-        let marked = (self.0 & !(x | y))
-            | (x & ONES.wrapping_mul(EVACUATED_X as u64))
-            | (y & ONES.wrapping_mul(EVACUATED_Y as u64));
-        marked.to_le_bytes()
+        self.with_marker(xs, EVACUATED_X)
+            .with_marker(ys, EVACUATED_Y)
+            .0
+            .to_le_bytes()
     }
 
     /// These bytes with every empty slot (`EMPTY_REST`, `EMPTY_ONE`) set to
@@ -134,8 +133,16 @@ impl Group {
     /// instead of a store per empty slot.
     #[inline(always)]
     pub fn with_empty_evacuated(self) -> [u8; 8] {
-        let e = self.match_empty().byte_mask();
-        ((self.0 & !e) | (e & ONES.wrapping_mul(EVACUATED_EMPTY as u64))).to_le_bytes()
+        self.with_marker(self.match_empty(), EVACUATED_EMPTY)
+            .0
+            .to_le_bytes()
+    }
+
+    /// These bytes with every slot of `slots` set to `marker`.
+    #[inline(always)]
+    fn with_marker(self, slots: BitMask, marker: u8) -> Group {
+        let m = slots.byte_mask();
+        Group((self.0 & !m) | (m & ONES.wrapping_mul(marker as u64)))
     }
 }
 
