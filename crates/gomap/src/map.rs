@@ -322,6 +322,38 @@ impl<K, V, S> GoMap<K, V, S> {
         self.raw.clear()
     }
 
+    /// Asks Linux to back this map's bucket arrays with transparent huge
+    /// pages (`madvise(MADV_HUGEPAGE)` on each array's whole 2 MiB pages),
+    /// from now on: the arrays it holds now and every array it allocates
+    /// later, as it grows or is resized. `false` stops advising new arrays.
+    /// The setting survives `clear`, `drain` and `shrink_to`, and `clone`
+    /// copies it. It changes no entry and no Go rule; elsewhere than Linux,
+    /// or where the kernel's huge pages are off, it does nothing.
+    ///
+    /// Off by default, because it trades the tail for throughput. Huge pages
+    /// cut the TLB misses of lookups in maps far larger than the caches
+    /// (millions of entries), but the first write to each 2 MiB page pays
+    /// for zeroing (and, with the kernel's default `defrag` setting, perhaps
+    /// compacting) the whole page at once: a single insert can then take
+    /// milliseconds, where with 4 KiB pages the work is spread over writes.
+    /// BENCHMARKS.md ("Huge pages") has the measurements. Use it for large
+    /// maps read far more than written, or filled before they serve.
+    ///
+    /// ```
+    /// let mut m: gomap::GoMap<u64, u64> = gomap::GoMap::with_capacity(1_000_000);
+    /// m.set_huge_pages(true);
+    /// m.extend((0..1_000_000).map(|i| (i, i)));
+    /// assert!(m.huge_pages() && m.clone().huge_pages());
+    /// ```
+    pub fn set_huge_pages(&mut self, enabled: bool) {
+        self.raw.set_huge_pages(enabled)
+    }
+
+    /// Whether this map asks for huge pages ([`set_huge_pages`](Self::set_huge_pages)).
+    pub fn huge_pages(&self) -> bool {
+        self.raw.huge_pages()
+    }
+
     /// The bucket layout for `(K, V)` (Go's `maptype`), computed at compile time.
     ///
     /// ```

@@ -9,7 +9,7 @@ use core::marker::PhantomData;
 
 use super::bucket::Bucket;
 use super::iter::{Hiter, RawIter};
-use super::table::{InsertSlot, RawTable};
+use super::table::{InsertSlot, RawTable, HUGE_PAGES};
 
 impl<K, V, S> RawTable<K, V, S> {
     /// Looks up `hash` with `eq`; borrows from the table.
@@ -83,10 +83,11 @@ impl<K, V, S> RawTable<K, V, S> {
         S: BuildHasher,
     {
         let mut t = if self.buckets.is_some() {
-            RawTable::with_b(hash0, self.b).unwrap_or_else(|e| e.fail())
+            RawTable::with_b(hash0, self.b, self.flags).unwrap_or_else(|e| e.fail())
         } else {
             let mut t = RawTable::new(hash0);
             t.b = self.b;
+            t.flags = self.flags & HUGE_PAGES;
             t.refresh_grow_at();
             t
         };

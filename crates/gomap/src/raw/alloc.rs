@@ -97,18 +97,51 @@ pub(crate) fn array_layout<K, V>(b: u8) -> Result<Layout, TryReserveError> {
 
 /// Go's `makeBucketArray`: `2^B` buckets plus the pre-allocated overflow
 /// buckets, zeroed. Zeroed memory comes lazily from the OS for large arrays,
-/// so pages become resident only as they are written.
-pub(crate) fn alloc_array<K, V>(b: u8) -> Result<Array, TryReserveError> {
+/// so pages become resident only as they are written. With `huge`, the
+/// array's whole 2 MiB pages are advised as huge pages before any is
+/// touched (see [`advise_huge_pages`]).
+pub(crate) fn alloc_array<K, V>(b: u8, huge: bool) -> Result<Array, TryReserveError> {
     let layout = array_layout::<K, V>(b)?;
     // SAFETY: the layout has non-zero size (a bucket holds at least the
     // tophash bytes and the overflow pointer).
     let p = unsafe { alloc_zeroed(layout) };
     let ptr = NonNull::new(p).ok_or(TryReserveError::AllocError { layout })?;
+    if huge {
+        advise_huge_pages(p as usize, layout.size());
+    }
     let bsize = Bucket::<K, V>::LAYOUT.bucket_size;
     // SAFETY: both offsets are within (or one past the end of) the allocation.
     let (pool, end) = unsafe { (p.add((1usize << b) * bsize), p.add(layout.size())) };
     Ok(Array { ptr, pool, end })
 }
+
+/// The size of a transparent huge page on x86-64 and most arm64 kernels.
+pub(crate) const HUGE_PAGE: usize = 2 << 20;
+
+/// Asks the kernel to back the whole 2 MiB-aligned pages inside
+/// `[start, start + len)` with transparent huge pages
+/// (`madvise(MADV_HUGEPAGE)`). Only the part that holds a whole huge page is
+/// advised, so arrays under 2 MiB (and the unaligned ends of larger ones)
+/// keep 4 KiB pages. The advice changes no byte: where the kernel has no
+/// transparent huge pages, or they are off, it fails or does nothing, and
+/// the map simply keeps small pages.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn advise_huge_pages(start: usize, len: usize) {
+    let lo = start.next_multiple_of(HUGE_PAGE);
+    let hi = (start + len) & !(HUGE_PAGE - 1);
+    if hi <= lo {
+        return;
+    }
+    // SAFETY: `[lo, hi)` lies inside an allocation the caller holds, and
+    // MADV_HUGEPAGE changes only how its pages are backed, never what they
+    // hold (the kernel copies them when it collapses small pages into a
+    // huge one), so it is sound on any mapped memory, whoever allocated it.
+    unsafe { libc::madvise(lo as *mut libc::c_void, hi - lo, libc::MADV_HUGEPAGE) };
+}
+
+/// Without Linux's transparent huge pages there is nothing to ask for.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) fn advise_huge_pages(_start: usize, _len: usize) {}
 
 /// Frees a bucket array allocated by [`alloc_array`] with the same `b`.
 ///

@@ -87,7 +87,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
         }
         let bigger = over_load_factor(self.count + 1, self.b);
         let new_b = if bigger { self.b + 1 } else { self.b };
-        let array = match alloc::alloc_array::<K, V>(new_b) {
+        let array = match self.new_array(new_b) {
             Ok(a) => a,
             Err(e) => e.fail(),
         };

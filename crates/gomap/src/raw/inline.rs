@@ -654,7 +654,7 @@ impl<K, V, S> InlineStorage<K, V, S> {
         // out exactly once; the bucket storage has no drop of its own.
         let mut map = ManuallyDrop::into_inner(unsafe { ptr::read(&this.map) });
         if map.raw.flags & INLINE != 0 {
-            let array = alloc::alloc_array::<K, V>(0).unwrap_or_else(|e| e.fail());
+            let array = map.raw.new_array(0).unwrap_or_else(|e| e.fail());
             let size = LayoutOf::<K, V>::LAYOUT.bucket_size;
             // SAFETY: `FITS` puts a whole bucket at the start of the storage;
             // the new array is one bucket of the same layout. The entries'

@@ -45,6 +45,10 @@ pub(crate) const INLINE: u8 = 16;
 /// write path tests instead of a header field and a field in the box; kept
 /// by `sync_pending`.
 pub(crate) const WORK_PENDING: u8 = 32;
+/// The map's arrays of 2 MiB and more are advised as transparent huge pages
+/// (`GoMap::set_huge_pages`). A setting, not state: kept through `clear`,
+/// `drain`, `shrink_to` and every growth, and copied by `clone`. Not Go's.
+pub(crate) const HUGE_PAGES: u8 = 64;
 
 /// Load factor 13/2 = 6.5 entries per bucket (Go's `loadFactorNum/Den`).
 pub(crate) const LOAD_FACTOR_NUM: usize = 13;
@@ -175,7 +179,8 @@ pub(crate) struct IterTrack {
 pub struct RawTable<K, V, S> {
     /// Live entries (Go's `count`; must stay first, as in Go, for `len()`).
     pub(crate) count: usize,
-    /// `ITERATOR`, `OLD_ITERATOR`, `SAME_SIZE_GROW`.
+    /// `ITERATOR`, `OLD_ITERATOR`, `SAME_SIZE_GROW`, and gomap's own
+    /// `INLINE`, `WORK_PENDING`, `HUGE_PAGES`.
     pub(crate) flags: u8,
     /// log2 of the number of head buckets.
     pub(crate) b: u8,
@@ -242,9 +247,40 @@ impl<K, V, S> RawTable<K, V, S> {
         let mut t = RawTable::new(hash0);
         let b = b_for_hint::<K, V>(hint)?;
         if b > 0 {
-            t.install_array(b, alloc::alloc_array::<K, V>(b)?);
+            t.install_array(b, t.new_array(b)?);
         }
         Ok(t)
+    }
+
+    /// A new array of `2^b` buckets for this map (advised as huge pages if
+    /// the map asks for them).
+    pub(crate) fn new_array(&self, b: u8) -> Result<alloc::Array, TryReserveError> {
+        alloc::alloc_array::<K, V>(b, self.huge_pages())
+    }
+
+    /// `GoMap::set_huge_pages`: records the setting for the arrays to come
+    /// and, when turning it on, advises the arrays the map holds now, so a
+    /// map made `with_capacity` and then asked gets huge pages for the array
+    /// it has not yet touched.
+    pub(crate) fn set_huge_pages(&mut self, on: bool) {
+        if !on {
+            self.flags &= !HUGE_PAGES;
+            return;
+        }
+        self.flags |= HUGE_PAGES;
+        if let Some(p) = self.buckets.filter(|_| self.flags & INLINE == 0) {
+            let size = alloc::array_layout::<K, V>(self.b).map_or(0, |l| l.size());
+            alloc::advise_huge_pages(p.as_ptr() as usize, size);
+        }
+        if let Some(p) = self.oldbuckets {
+            let size = alloc::array_layout::<K, V>(self.old_b()).map_or(0, |l| l.size());
+            alloc::advise_huge_pages(p.as_ptr() as usize, size);
+        }
+    }
+
+    /// Whether the map asks for huge pages (`HUGE_PAGES`).
+    pub(crate) fn huge_pages(&self) -> bool {
+        self.flags & HUGE_PAGES != 0
     }
 
     /// Sets `WORK_PENDING` from the growth and retire state.
@@ -663,7 +699,8 @@ impl<K, V, S> RawTable<K, V, S> {
             marker: PhantomData,
         };
         self.count = 0;
-        self.flags = 0;
+        // The emptied map keeps its settings; the moved storage keeps its state.
+        self.flags &= HUGE_PAGES;
         self.b = 0;
         self.noverflow = 0;
         self.nevacuate = 0;
@@ -671,11 +708,12 @@ impl<K, V, S> RawTable<K, V, S> {
         t
     }
 
-    /// Puts storage taken by `take_storage` back (after emptying it).
+    /// Puts storage taken by `take_storage` (or built by `resize`) back,
+    /// with its state; the map's settings (`HUGE_PAGES`) stay its own.
     pub(crate) fn restore_storage(&mut self, mut s: RawTable<K, V, ()>) {
         debug_assert!(self.buckets.is_none() && self.count == 0);
         self.count = core::mem::take(&mut s.count);
-        self.flags = s.flags;
+        self.flags = (s.flags & !HUGE_PAGES) | (self.flags & HUGE_PAGES);
         self.b = s.b;
         self.noverflow = s.noverflow;
         self.grow_at = s.grow_at;
@@ -727,10 +765,12 @@ impl<K, V, S> RawTable<K, V, S> {
         self.count += 1;
     }
 
-    /// An empty table with an allocated array of `2^b` buckets (used by clone).
-    pub(crate) fn with_b(hash0: S, b: u8) -> Result<Self, TryReserveError> {
+    /// An empty table with an allocated array of `2^b` buckets and the
+    /// settings among `flags` (used by clone).
+    pub(crate) fn with_b(hash0: S, b: u8, flags: u8) -> Result<Self, TryReserveError> {
         let mut t = RawTable::new(hash0);
-        let a = alloc::alloc_array::<K, V>(b)?;
+        t.flags |= flags & HUGE_PAGES;
+        let a = t.new_array(b)?;
         t.install_array(b, a);
         Ok(t)
     }
@@ -791,7 +831,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
     #[cold]
     #[inline(never)]
     fn alloc_first_bucket(&mut self) {
-        match alloc::alloc_array::<K, V>(self.b) {
+        match self.new_array(self.b) {
             Ok(a) => {
                 let b = self.b;
                 self.install_array(b, a)
@@ -887,7 +927,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
     pub(crate) fn resize(&mut self, new_b: u8, keep: bool) -> Result<(), TryReserveError> {
         if self.count == 0 {
             let array = if new_b > 0 || keep {
-                Some(alloc::alloc_array::<K, V>(new_b)?)
+                Some(self.new_array(new_b)?)
             } else {
                 None
             };
@@ -899,7 +939,7 @@ impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
             }
             return Ok(());
         }
-        let array = alloc::alloc_array::<K, V>(new_b)?;
+        let array = self.new_array(new_b)?;
         let mut hashes: Vec<u64> = Vec::new();
         if hashes.try_reserve_exact(self.count).is_err() {
             // SAFETY: `array` came from `alloc_array(new_b)` and is unused.
