@@ -24,7 +24,11 @@
 //! cargo bench -p gomap --bench latency                      # 10 M, 3 runs, rand and seq
 //! LAT_N=1000000 LAT_RUNS=1 cargo bench -p gomap --bench latency
 //! LAT_MAPS=gomap,std LAT_KEYS=seq cargo bench -p gomap --bench latency
+//! LAT_MAPS=gomap,gomap_huge,std LAT_KEYS=rand cargo bench -p gomap --bench latency
 //! ```
+//!
+//! `gomap_huge` (only when `LAT_MAPS` names it) is gomap with
+//! `set_huge_pages(true)`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hash::BuildHasher;
@@ -121,6 +125,23 @@ grow_impl!(
     gomap::GoMap<u64, u64, Hasher>,
     gomap::GoMap::with_hasher(Hasher::default())
 );
+/// gomap with its arrays advised as huge pages (`LAT_MAPS=gomap_huge`; not
+/// in the default set, see BENCHMARKS.md's "Huge pages").
+struct HugeGoMap(gomap::GoMap<u64, u64, Hasher>);
+impl Grow for HugeGoMap {
+    fn new() -> Self {
+        let mut m = gomap::GoMap::with_hasher(Hasher::default());
+        m.set_huge_pages(true);
+        HugeGoMap(m)
+    }
+    #[inline]
+    fn put(&mut self, k: u64, v: u64) {
+        self.0.insert(k, v);
+    }
+    fn size(&self) -> usize {
+        self.0.len()
+    }
+}
 grow_impl!(
     std::collections::HashMap<u64, u64, Hasher>,
     std::collections::HashMap::with_hasher(Hasher::default())
@@ -245,6 +266,7 @@ fn child(map: &str, mode: &str, n: usize, seq: bool) {
     }
     match map {
         "gomap" => go!(gomap::GoMap<u64, u64, Hasher>),
+        "gomap_huge" => go!(HugeGoMap),
         "std" => go!(std::collections::HashMap<u64, u64, Hasher>),
         "hashbrown" => go!(hashbrown::HashMap<u64, u64, Hasher>),
         "griddle" => go!(griddle::HashMap<u64, u64, Hasher>),

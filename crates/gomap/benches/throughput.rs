@@ -32,6 +32,10 @@
 //! and loops as the maps. `gomap / layout` is what gomap's own code costs
 //! beyond the layout's.
 //!
+//! Last, `gomap_huge` (`u64` keys, 1e6 and 1e7): gomap with
+//! `set_huge_pages(true)`, its arrays backed by 2 MiB pages where the
+//! kernel gives them.
+//!
 //! ```text
 //! cargo bench -p gomap --bench throughput                          # all but 1e7
 //! GOMAP_BENCH_LARGE=1 cargo bench -p gomap --bench throughput -- 'u64(seq)?/'
@@ -139,6 +143,39 @@ contender!("gomap", GoMap);
 contender!("std", StdMap);
 contender!("hashbrown", Hashbrown);
 contender!("griddle", Griddle);
+
+/// gomap with `set_huge_pages(true)` (contender `gomap_huge`): run for `u64`
+/// keys from 1e6 up, where its arrays hold whole 2 MiB pages.
+#[derive(Clone)]
+struct HugeGoMap(GoMap<u64, u64, Hasher>);
+impl Map<u64> for HugeGoMap {
+    const NAME: &'static str = "gomap_huge";
+    fn new() -> Self {
+        let mut m = GoMap::with_hasher(Hasher::default());
+        m.set_huge_pages(true);
+        HugeGoMap(m)
+    }
+    fn with_capacity(n: usize) -> Self {
+        let mut m = GoMap::with_capacity_and_hasher(n, Hasher::default());
+        m.set_huge_pages(true);
+        HugeGoMap(m)
+    }
+    #[inline]
+    fn insert(&mut self, k: u64, v: u64) {
+        self.0.insert(k, v);
+    }
+    #[inline]
+    fn get(&self, k: &u64) -> Option<&u64> {
+        self.0.get(k)
+    }
+    #[inline]
+    fn remove(&mut self, k: &u64) -> Option<u64> {
+        self.0.remove(k)
+    }
+    fn sum(&self) -> u64 {
+        self.0.iter().fold(0u64, |a, (_, v)| a.wrapping_add(*v))
+    }
+}
 
 struct Data<K> {
     keys: Vec<K>,
@@ -433,6 +470,9 @@ fn benches(c: &mut Criterion) {
     for n in sizes(10_000_000) {
         bench_floor(c, n);
         bench_map::<u64, Layout<Hasher>>(c, &data::<u64>(n));
+        if n >= 1_000_000 {
+            bench_map::<u64, HugeGoMap>(c, &data::<u64>(n));
+        }
     }
 }
 
