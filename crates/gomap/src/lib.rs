@@ -352,6 +352,11 @@
 //! non-escaping map, with the header and one bucket inside the value, so up
 //! to 8 entries it allocates nothing (and a move keeps it inline).
 //!
+//! For large maps that are filled before they serve, or mostly read,
+//! [`GoMap::set_huge_pages`] backs the bucket arrays with 2 MiB pages:
+//! fewer TLB misses and page faults, at the price of a first write to each
+//! huge page that takes milliseconds (so it is off by default).
+//!
 //! Choose std's `HashMap` (hashbrown) when throughput and memory at rest
 //! matter most and a rare resize pause does not: its SIMD-probed open
 //! addressing is faster on average, uses about 1 byte of metadata per slot

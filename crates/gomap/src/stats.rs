@@ -82,6 +82,10 @@ pub struct HeaderView {
     /// Go's `flags`: 1 `iterator`, 2 `oldIterator`, 8 `sameSizeGrow`. Go's
     /// 4, `hashWriting`, is never set: Rust rejects concurrent writes at
     /// compile time (see the [crate docs](crate#the-four-flag-bits)).
+    /// gomap's own bits, not Go's: 16 the bucket is an
+    /// [`InlineGoMap`](crate::InlineGoMap)'s, 32 growth or retire work is
+    /// pending for the next write, 64 huge pages are asked for
+    /// ([`GoMap::set_huge_pages`](crate::GoMap::set_huge_pages)).
     pub flags: u8,
     /// Go's `B`.
     pub b: u8,

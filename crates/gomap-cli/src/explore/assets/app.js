@@ -118,7 +118,7 @@ function render() {
 
 const MEANING = {
   count: "entries in the map",
-  flags: "Go: 1 iterator, 2 oldIterator, 8 sameSizeGrow (4 hashWriting is not needed in Rust); ours also: 16 inline bucket, 32 growth or retire work pending",
+  flags: "Go: 1 iterator, 2 oldIterator, 8 sameSizeGrow (4 hashWriting is not needed in Rust); ours also: 16 inline bucket, 32 growth or retire work pending, 64 huge pages asked (set_huge_pages)",
   B: "log2 of the bucket count: 2^B buckets",
   noverflow: "overflow buckets made (approx. when B >= 16)",
   hash0: "hash seed (here: the hasher value)",
