@@ -366,10 +366,10 @@
 //! entries, gomap's time over std's with the same hasher): 1.0-1.5x for
 //! lookup hits, 1.2-2.3x for misses, 1.2-1.8x for iteration, 1.2-1.7x for
 //! removes, 1.1-2.2x for inserts growing from empty and 1.2-2.0x for inserts
-//! into a presized map whose memory is resident (up to 3.4x at 1e6 into a
+//! into a presized map whose memory is resident (up to 3.7x at 1e6 into a
 //! freshly allocated one, whose pages each fault twice); growing to 10 M
-//! entries takes gomap 1.07-1.16x std's total time, while its worst insert
-//! takes 1/340 to 1/2000 of std's (0.13-0.7 ms against ~250 ms).
+//! entries takes gomap 1.07-1.38x std's total time, while its worst insert
+//! takes 1/340 to 1/2000 of std's (0.1-0.7 ms against 180-260 ms).
 //! `latency_cache` prints the total fill time of both maps next to their
 //! worst inserts.
 //!
