@@ -364,8 +364,8 @@
 //! ecosystem (`raw_entry`, allocator parameters). By how much, on the 2-core
 //! Intel Xeon of the repository's `BENCHMARKS.md` (`u64` keys, 1e3 to 1e6
 //! entries, gomap's time over std's with the same hasher): 1.0-1.5x for
-//! lookup hits, 1.2-2.3x for misses, 1.2-1.8x for iteration, 1.2-1.7x for
-//! removes, 1.1-2.2x for inserts growing from empty and 1.2-2.0x for inserts
+//! lookup hits, 1.1-2.3x for misses, 1.1-1.8x for iteration, 1.1-1.7x for
+//! removes, 0.9-2.2x for inserts growing from empty and 1.2-2.0x for inserts
 //! into a presized map whose memory is resident (up to 3.7x at 1e6 into a
 //! freshly allocated one, whose pages each fault twice); growing to 10 M
 //! entries takes gomap 1.07-1.38x std's total time, while its worst insert
