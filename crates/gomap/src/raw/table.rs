@@ -268,13 +268,15 @@ impl<K, V, S> RawTable<K, V, S> {
             return;
         }
         self.flags |= HUGE_PAGES;
-        if let Some(p) = self.buckets.filter(|_| self.flags & INLINE == 0) {
-            let size = alloc::array_layout::<K, V>(self.b).map_or(0, |l| l.size());
+        let advise = |p: NonNull<u8>, b: u8| {
+            let size = alloc::array_layout::<K, V>(b).map_or(0, |l| l.size());
             alloc::advise_huge_pages(p.as_ptr() as usize, size);
+        };
+        if let Some(p) = self.buckets.filter(|_| self.flags & INLINE == 0) {
+            advise(p, self.b);
         }
         if let Some(p) = self.oldbuckets {
-            let size = alloc::array_layout::<K, V>(self.old_b()).map_or(0, |l| l.size());
-            alloc::advise_huge_pages(p.as_ptr() as usize, size);
+            advise(p, self.old_b());
         }
     }
 
