@@ -82,15 +82,15 @@ impl<K, V, S> RawTable<K, V, S> {
         V: Clone,
         S: BuildHasher,
     {
-        let mut t = if self.buckets.is_some() {
-            RawTable::with_b(hash0, self.b, self.flags).unwrap_or_else(|e| e.fail())
-        } else {
-            let mut t = RawTable::new(hash0);
-            t.b = self.b;
-            t.flags = self.flags & HUGE_PAGES;
-            t.refresh_grow_at();
-            t
-        };
+        // The same `B` and settings; an array only if `self` has one.
+        let mut t = RawTable::new(hash0);
+        t.flags = self.flags & HUGE_PAGES;
+        t.b = self.b;
+        t.refresh_grow_at();
+        if self.buckets.is_some() {
+            let a = t.new_array(self.b).unwrap_or_else(|e| e.fail());
+            t.install_array(self.b, a);
+        }
         let mut it = self.raw_iter();
         while let Some((b, i)) = it.next() {
             // SAFETY: the walk yields full slots of `self`, borrowed shared.

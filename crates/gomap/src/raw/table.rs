@@ -766,16 +766,6 @@ impl<K, V, S> RawTable<K, V, S> {
         }
         self.count += 1;
     }
-
-    /// An empty table with an allocated array of `2^b` buckets and the
-    /// settings among `flags` (used by clone).
-    pub(crate) fn with_b(hash0: S, b: u8, flags: u8) -> Result<Self, TryReserveError> {
-        let mut t = RawTable::new(hash0);
-        t.flags |= flags & HUGE_PAGES;
-        let a = t.new_array(b)?;
-        t.install_array(b, a);
-        Ok(t)
-    }
 }
 
 impl<K: Hash, V, S: BuildHasher> RawTable<K, V, S> {
